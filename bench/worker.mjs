@@ -1,0 +1,233 @@
+// One measurement in a fresh process, so memory states do not leak from one level into the next.
+//   node bench/worker.mjs '{"kind":"rss","rssBytes":N,"spawnBudgetMs":N,"rounds":N,"microTimeMs":N}'
+//   node bench/worker.mjs '{"kind":"vmas","addedMappings":N,"microTimeMs":N}'
+//   node bench/worker.mjs '{"kind":"calls","microTimeMs":N}'
+// Prints one JSON object on stdout; progress goes to stderr. Times are in ms unless a name says ns.
+import { spawn as childProcessSpawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Bench, hrtimeNow } from 'tinybench';
+import { addUnmergedMappings, GiB, residentBytes, touchResident, vmaCount } from './lib/memory.cjs';
+import { largestAccountableFromSmaps, readMaps } from './lib/procfs-methods.cjs';
+import { summarize } from './lib/stats.cjs';
+
+const require = createRequire(import.meta.url);
+const canfork = require('../dist/index.js');
+/**
+ * Which canfork entry points can be measured: exported by dist/index.js and working. While issues #3
+ * and #4 land, dist/ may export a stub or a function whose native half is not built yet; those get
+ * null figures and a note with the reason instead of failing the harness.
+ */
+async function probeEntryPoints() {
+  const reasons = {};
+  const probe = async (name, check) => {
+    if (typeof canfork[name] !== 'function') {
+      reasons[name] = 'not exported by dist/index.js';
+      return;
+    }
+    try {
+      await check();
+    } catch (error) {
+      reasons[name] = `${error?.message ?? error}`.split('\n')[0];
+    }
+  };
+  await probe('spawn', () => Promise.race([
+    exitOf(canfork.spawn('/bin/true', [], { stdio: 'ignore' })),
+    // Unreferenced, so the pending timeout does not keep the worker alive for 5 s after the probe.
+    delay(5000, undefined, { ref: false }).then(() => { throw new Error('no exit event within 5 s'); }),
+  ]));
+  await probe('spawnSync', spawnSyncTrue);
+  await probe('canFork', () => {
+    // canFork() was exported as a stub before its model landed; measuring that would flatter it.
+    const report = canfork.canFork();
+    if (report.warnings.some((warning) => /not implemented/i.test(warning.message))) throw new Error('placeholder canFork()');
+  });
+  return reasons;
+}
+
+const unavailable = await probeEntryPoints();
+const has = (name) => !(name in unavailable);
+
+// monitorEventLoopDelay samples with a 1 ms timer and records whole timer intervals, so an idle loop
+// shows about 1 ms: the stall is the longest interval minus that resolution.
+const loopDelayResolutionMs = 1;
+
+function log(message) {
+  process.stderr.write(`  [worker ${process.pid}] ${message}\n`);
+}
+
+function msSince(startNs) {
+  return Number(process.hrtime.bigint() - startNs) / 1e6;
+}
+
+/**
+ * One round of one async spawner: /bin/true one spawn after another until `budgetMs` is spent (at least
+ * `minRuns`), watched by its own event-loop delay histogram. `start` returns the child.
+ */
+async function asyncSpawnRound(start, budgetMs, minRuns, into) {
+  const histogram = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
+  histogram.enable();
+  // The histogram records nothing at its first tick (no previous tick to measure from): let it tick
+  // before spawning, or a round of one or two slow spawns would show no stall at all.
+  await delay(5 * loopDelayResolutionMs);
+  const roundStart = process.hrtime.bigint();
+  for (let runs = 0; runs < minRuns || msSince(roundStart) < budgetMs; runs++) {
+    const spawnStart = process.hrtime.bigint();
+    const child = start();
+    into.callMs.push(msSince(spawnStart));
+    await exitOf(child);
+    into.latencyMs.push(msSince(spawnStart));
+  }
+  // One more timer tick, so a stall at the end of the round is recorded too.
+  await delay(2 * loopDelayResolutionMs);
+  histogram.disable();
+  into.stallMs.push(Math.max(0, histogram.max / 1e6 - loopDelayResolutionMs));
+}
+
+async function exitOf(child) {
+  const [code, signal] = await Promise.race([
+    once(child, 'exit'),
+    once(child, 'error').then(([error]) => { throw error; }),
+  ]);
+  if (code !== 0) throw new Error(`/bin/true ended with code ${code}, signal ${signal}`);
+}
+
+/**
+ * The control for the stall figures: the same histogram over a stretch with no spawn at all, the loop
+ * only sleeping on 1 ms timers. What it sees is the machine (other processes holding the cores).
+ */
+async function idleRound(budgetMs, into) {
+  const histogram = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
+  histogram.enable();
+  await delay(5 * loopDelayResolutionMs);
+  const roundStart = process.hrtime.bigint();
+  while (msSince(roundStart) < budgetMs) await delay(1);
+  await delay(2 * loopDelayResolutionMs);
+  histogram.disable();
+  into.stallMs.push(Math.max(0, histogram.max / 1e6 - loopDelayResolutionMs));
+}
+
+function spawnSyncTrue() {
+  const result = canfork.spawnSync('/bin/true', [], { stdio: 'ignore' });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`/bin/true ended with status ${result.status}`);
+}
+
+function syncSpawnRound(budgetMs, minRuns, into) {
+  const roundStart = process.hrtime.bigint();
+  for (let runs = 0; runs < minRuns || msSince(roundStart) < budgetMs; runs++) {
+    const spawnStart = process.hrtime.bigint();
+    spawnSyncTrue();
+    into.latencyMs.push(msSince(spawnStart));
+  }
+}
+
+/**
+ * Times every spawner present, `rounds` rounds of each, interleaved (child_process, canfork spawn,
+ * canfork spawnSync, then again), so that a burst of load from other users of a shared machine hits
+ * all of them alike instead of whichever happened to run then. Each gets `budgetMs` in all.
+ */
+async function timeSpawners(budgetMs, rounds, minRuns = 5) {
+  const spawners = { childProcess: () => childProcessSpawn('/bin/true', [], { stdio: 'ignore' }) };
+  if (has('spawn')) spawners.canfork = () => canfork.spawn('/bin/true', [], { stdio: 'ignore' });
+  const samples = {};
+  for (const [name, start] of Object.entries(spawners)) {
+    for (let i = 0; i < 3; i++) await exitOf(start()); // warm-up: page cache, dynamic loader, JIT
+    samples[name] = { latencyMs: [], callMs: [], stallMs: [] };
+  }
+  if (has('spawnSync')) {
+    for (let i = 0; i < 3; i++) spawnSyncTrue();
+    samples.canforkSync = { latencyMs: [] };
+  }
+  samples.idle = { stallMs: [] };
+  const runsPerRound = Math.ceil(minRuns / rounds);
+  for (let round = 0; round < rounds; round++) {
+    await idleRound(Math.min(budgetMs / rounds, 300), samples.idle);
+    for (const [name, start] of Object.entries(spawners)) {
+      await asyncSpawnRound(start, budgetMs / rounds, runsPerRound, samples[name]);
+    }
+    if (samples.canforkSync) syncSpawnRound(budgetMs / rounds, runsPerRound, samples.canforkSync);
+  }
+  const summaries = {};
+  for (const [name, lists] of Object.entries(samples)) {
+    summaries[name] = Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, summarize(list)]));
+  }
+  return summaries;
+}
+
+/**
+ * tinybench over `tasks` (name -> [fn, callsPerSample]); returns name -> summary of one call's time
+ * in ms, or `{ error }` when the task threw.
+ */
+async function microBench(tasks, timeMs) {
+  const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: Math.min(100, timeMs / 4), warmupIterations: 3, now: hrtimeNow });
+  for (const [name, [fn]] of Object.entries(tasks)) bench.add(name, fn);
+  await bench.warmup();
+  await bench.run();
+  const results = {};
+  for (const task of bench.tasks) {
+    const callsPerSample = tasks[task.name][1];
+    if (task.result?.error) {
+      results[task.name] = { error: String(task.result.error?.stack ?? task.result.error) };
+    } else {
+      results[task.name] = summarize(task.result.samples.map((ms) => ms / callsPerSample));
+    }
+  }
+  return results;
+}
+
+function forkCheckTasks() {
+  const tasks = {
+    smaps: [largestAccountableFromSmaps, 1],
+    maps: [readMaps, 1],
+  };
+  if (has('canFork')) tasks.canFork = [() => canfork.canFork(), 1];
+  return tasks;
+}
+
+async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs }) {
+  log(`touching ${(rssBytes / GiB).toFixed(0)} GiB`);
+  const held = touchResident(rssBytes);
+  const result = { rssBytes, residentBytes: residentBytes(), vmas: vmaCount(), unavailable };
+
+  log(`spawning: child_process${has('spawn') ? ', canfork spawn' : ''}${has('spawnSync') ? ', canfork spawnSync' : ''}`);
+  Object.assign(result, await timeSpawners(spawnBudgetMs, rounds));
+  log('canFork / smaps / maps');
+  result.forkCheck = await microBench(forkCheckTasks(), microTimeMs);
+  result.residentBytesAfter = residentBytes();
+  held.length = 0;
+  return result;
+}
+
+async function measureAtVmaCount({ addedMappings, microTimeMs }) {
+  const held = addUnmergedMappings(canfork.mmap, addedMappings);
+  const result = { rssBytes: 0, residentBytes: residentBytes(), addedMappings, vmas: vmaCount(), unavailable };
+  log(`${addedMappings} mappings added, ${result.vmas} VMAs`);
+  result.forkCheck = await microBench(forkCheckTasks(), microTimeMs);
+  for (const mapping of held) mapping.unmap();
+  return result;
+}
+
+async function measureCalls({ microTimeMs }) {
+  const { getrlimit, tryAllocate, mmap } = canfork;
+  const batch = { getrlimit: 1000, tryAllocate: 100, mmapUnmap: 100 };
+  const perCallMs = await microBench({
+    getrlimit: [() => { for (let i = 0; i < batch.getrlimit; i++) getrlimit('nofile'); }, batch.getrlimit],
+    tryAllocate: [() => {
+      for (let i = 0; i < batch.tryAllocate; i++) {
+        if (!tryAllocate(GiB).ok) throw new Error('tryAllocate(1 GiB) refused');
+      }
+    }, batch.tryAllocate],
+    mmapUnmap: [() => { for (let i = 0; i < batch.mmapUnmap; i++) mmap(GiB).unmap(); }, batch.mmapUnmap],
+  }, microTimeMs);
+  return { perCallMs };
+}
+
+const measurements = { rss: measureAtRss, vmas: measureAtVmaCount, calls: measureCalls };
+const request = JSON.parse(process.argv[2] ?? '{}');
+const measure = measurements[request.kind];
+if (!measure) throw new Error(`unknown kind ${request.kind}`);
+const result = await measure(request);
+process.stdout.write(`${JSON.stringify(result)}\n`);

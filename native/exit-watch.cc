@@ -1,0 +1,209 @@
+// Exit watching without a thread per child: one uv_poll per pidfd on this addon instance's own loop
+// (napi_get_uv_event_loop, so each worker watches on its own). A pidfd turns readable when its process
+// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "spawn.h"
+
+namespace canfork {
+
+struct ExitWatch {
+  uv_poll_t poll;
+  ExitWatchers* owner;
+  uint32_t id;
+  pid_t pid;
+  int pidfd;
+  napi_ref callback;
+  napi_async_context asyncContext;
+};
+
+// The live watches of one addon instance. Not freed with AddonState: close callbacks may still be
+// pending when the instance data goes, so it frees itself when the last handle has closed.
+struct ExitWatchers {
+  napi_env env;
+  uv_loop_t* loop;
+  std::unordered_map<uint32_t, ExitWatch*> live;
+  uint32_t nextId = 1;
+  bool tearingDown = false;
+  size_t pendingCloses = 0;  // uv_close called, close callback not yet run
+  napi_async_cleanup_hook_handle cleanupHandle = nullptr;
+};
+
+namespace {
+
+void OnClosed(uv_handle_t* handle) {
+  ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
+  ExitWatchers* owner = watch->owner;
+  close(watch->pidfd);
+  // The env is still alive here, even while tearing down: Node frees it only after the async cleanup
+  // hook is removed below, and a reference or async context not released now is never freed.
+  napi_delete_reference(owner->env, watch->callback);
+  napi_async_destroy(owner->env, watch->asyncContext);
+  delete watch;
+  if (--owner->pendingCloses == 0 && owner->tearingDown) {
+    napi_remove_async_cleanup_hook(owner->cleanupHandle);
+    delete owner;
+  }
+}
+
+void StopWatching(ExitWatch* watch) {
+  watch->owner->live.erase(watch->id);
+  watch->owner->pendingCloses++;
+  uv_poll_stop(&watch->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll), OnClosed);
+}
+
+// Calls callback(errno, kind, value, coreDumped) through MakeCallback, so nextTicks and promise jobs
+// run after it as after any Node I/O callback; a throw becomes an uncaughtException. This runs inside a
+// libuv callback: no C++ exception may leave it (that is std::terminate), including the ones N-API
+// calls raise while a worker's environment is shutting down and can no longer run JavaScript.
+void Deliver(ExitWatch* watch, int reapErrno, int status) {
+  Napi::Env env(watch->owner->env);
+  // Opened outside the try: the caught Napi::Error reads its value through a reference, which needs a
+  // live scope (without one V8 aborts the process).
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  try {
+    Napi::Array decoded = WaitStatusToJs(env, status);
+    napi_value callbackValue;
+    if (napi_get_reference_value(env, watch->callback, &callbackValue) == napi_ok) {
+      Napi::Function(env, callbackValue)
+          .MakeCallback(env.Global(),
+                        {Napi::Number::New(env, reapErrno), decoded.Get(0u), decoded.Get(1u), decoded.Get(2u)},
+                        watch->asyncContext);
+    }
+  } catch (const Napi::Error& error) {
+    // A listener threw: uncaughtException. When the environment is stopping (a worker's process.exit),
+    // JavaScript cannot run any more and Node drops it.
+    napi_value value = error.Value();
+    if (value != nullptr) napi_fatal_exception(env, value);
+  } catch (...) {
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+void OnReadable(uv_poll_t* handle, int status, int events) {
+  ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
+  int waitStatus = 0;
+  pid_t reaped;
+  do {
+    reaped = waitpid(watch->pid, &waitStatus, WNOHANG);
+  } while (reaped < 0 && errno == EINTR);
+  if (reaped == 0) return;  // not a zombie yet: keep polling
+  int reapErrno = reaped < 0 ? errno : 0;  // ECHILD: someone else reaped it (a waitpid(pid) call)
+  // uv_close frees the watch only from its close callback, in a later loop phase: still valid below.
+  bool deliverable = !watch->owner->tearingDown;
+  StopWatching(watch);
+  if (deliverable) Deliver(watch, reapErrno, waitStatus);
+}
+
+ExitWatchers& Watchers(Napi::Env env) { return *State(env).exitWatchers; }
+
+// watchExit(pid, pidfd, callback) -> id. The watch owns the pidfd from here on.
+Napi::Value WatchExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = static_cast<pid_t>(NumberArg(info, 0, "pid"));
+  int pidfd = static_cast<int>(NumberArg(info, 1, "pidfd"));
+  if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "callback must be a function");
+  ExitWatchers& owner = Watchers(env);
+  ExitWatch* watch = new ExitWatch{};
+  watch->owner = &owner;
+  watch->pid = pid;
+  watch->pidfd = pidfd;
+  int initResult = uv_poll_init(owner.loop, &watch->poll, pidfd);
+  if (initResult != 0) {
+    delete watch;
+    throw SystemError(env, -initResult, "uv_poll_init");
+  }
+  watch->poll.data = watch;
+  watch->id = owner.nextId++;
+  napi_create_reference(env, info[2], 1, &watch->callback);
+  napi_async_init(env, Napi::Object::New(env), Napi::String::New(env, "canfork:ChildExit"), &watch->asyncContext);
+  owner.live[watch->id] = watch;
+  uv_poll_start(&watch->poll, UV_READABLE, OnReadable);
+  return Napi::Number::New(env, watch->id);
+}
+
+// setExitWatchRef(id, ref): an unref'd watch does not keep the loop alive, as ChildProcess.unref().
+void SetExitWatchRef(const Napi::CallbackInfo& info) {
+  ExitWatchers& owner = Watchers(info.Env());
+  auto found = owner.live.find(static_cast<uint32_t>(NumberArg(info, 0, "id")));
+  if (found == owner.live.end()) return;
+  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&found->second->poll);
+  if (BoolArg(info, 1, "ref")) {
+    uv_ref(handle);
+  } else {
+    uv_unref(handle);
+  }
+}
+
+Napi::Value LiveExitWatchCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Watchers(info.Env()).live.size()));
+}
+
+// Reaps children that outlived their worker: their exit is nobody's to deliver any more, but left
+// unreaped they would stay zombies until the process ends. Only for this rare case is there a thread,
+// one per torn-down instance, polling all its leftover pidfds at once.
+void ReapInBackground(std::vector<std::pair<pid_t, int>> children) {
+  std::thread([children = std::move(children)]() mutable {
+    while (!children.empty()) {
+      std::vector<struct pollfd> polled;
+      for (auto& child : children) polled.push_back({child.second, POLLIN, 0});
+      if (poll(polled.data(), polled.size(), -1) < 0 && errno != EINTR) break;
+      for (size_t i = children.size(); i-- > 0;) {
+        if (polled[i].revents == 0) continue;
+        int status;
+        pid_t reaped = waitpid(children[i].first, &status, WNOHANG);
+        if (reaped == 0) continue;
+        close(children[i].second);
+        children.erase(children.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+  }).detach();
+}
+
+// Environment teardown (worker exit): close every poll; Node keeps the loop running until the last
+// close callback removes this hook, so uv_loop_close never meets an open handle.
+void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
+  ExitWatchers* owner = static_cast<ExitWatchers*>(data);
+  owner->tearingDown = true;
+  std::vector<std::pair<pid_t, int>> leftovers;
+  for (auto& entry : owner->live) {
+    int pidfd = fcntl(entry.second->pidfd, F_DUPFD_CLOEXEC, 0);
+    if (pidfd >= 0) leftovers.emplace_back(entry.second->pid, pidfd);
+  }
+  if (!leftovers.empty()) ReapInBackground(std::move(leftovers));
+  if (owner->live.empty() && owner->pendingCloses == 0) {
+    napi_remove_async_cleanup_hook(handle);
+    delete owner;
+    return;
+  }
+  auto live = owner->live;
+  for (auto& entry : live) StopWatching(entry.second);
+}
+
+}  // namespace
+
+void InitExitWatch(Napi::Env env, Napi::Object exports) {
+  ExitWatchers* owner = new ExitWatchers();
+  owner->env = env;
+  if (napi_get_uv_event_loop(env, &owner->loop) != napi_ok) throw Napi::Error::New(env, "no uv loop");
+  napi_add_async_cleanup_hook(env, TearDown, owner, &owner->cleanupHandle);
+  State(env).exitWatchers = owner;
+  exports.Set("watchExit", Napi::Function::New(env, WatchExit, "watchExit"));
+  exports.Set("setExitWatchRef", Napi::Function::New(env, SetExitWatchRef, "setExitWatchRef"));
+  exports.Set("liveExitWatchCount", Napi::Function::New(env, LiveExitWatchCount, "liveExitWatchCount"));
+}
+
+}  // namespace canfork

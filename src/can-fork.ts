@@ -1,0 +1,211 @@
+// canFork(): read (src/procfs) → decide (src/model) → report. The only place that does I/O for the answer.
+// Cost is kept independent of RSS: /proc/PID/maps bounds what fork can charge, and /proc/PID/smaps (whose
+// generation walks page tables) is read only when those bounds come near a limit or `exact` asks for it.
+import { readFileSync } from 'node:fs';
+import { constants, release } from 'node:os';
+import { tryAllocate } from './mmap';
+import { accountableVmas, decideMemory, isKernelBefore52, possiblyAccountableVmas, type MemoryDecision, type MemoryInput } from './model/memory';
+import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, OvercommitMode } from './model/report';
+import { CAP_SYS_ADMIN, decideTasks, hasCapability, uidTasksNeeded, type TasksInput } from './model/tasks';
+import { combineDecisions } from './model/verdict';
+import { pageBytes } from './procfs/auxv';
+import { locatePidsCgroup, parseCgroupMounts, parseProcCgroup, readPidsLevels } from './procfs/cgroup';
+import { parseLimits } from './procfs/limits';
+import { readLoadavg } from './procfs/loadavg';
+import { parseMaps, parseSmaps } from './procfs/maps';
+import { readMeminfo, type Meminfo } from './procfs/meminfo';
+import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
+import { countTasksOfUid, readTaskOwners } from './procfs/processes';
+import { parseStatus, type ProcessStatus } from './procfs/status';
+import { readKernelSysctls, readOvercommitMode, readReserveSysctls } from './procfs/sysctl';
+import { optionalBoolean, validateOptions, validatePid } from './validate';
+
+export interface CanForkOptions {
+  /** The process to judge; defaults to this one. */
+  pid?: number;
+  /** Also run the no-touch trial allocation of what the fork would charge (in this process). */
+  trial?: boolean;
+  /** Read VmFlags from /proc/PID/smaps and count the uid's tasks even when cheaper reads settle the answer. */
+  exact?: boolean;
+}
+
+/** The machine-wide numbers of every answer: overcommit mode, RAM, swap, commit counters, thread and pid counts. */
+export function machineSummary(): MachineSummary {
+  const meminfo = readMeminfo();
+  const kernel = readKernelSysctls();
+  const loadavg = readLoadavg();
+  return {
+    overcommit: readOvercommitMode(),
+    totalRamBytes: meminfo.memTotalBytes,
+    totalSwapBytes: meminfo.swapTotalBytes,
+    commitLimitBytes: meminfo.commitLimitBytes,
+    committedBytes: meminfo.committedBytes,
+    threads: { current: loadavg.threads, max: kernel.threadsMax },
+    // Every task holds a pid; nr_threads counts them (in the initial pid namespace).
+    pids: { current: loadavg.threads, max: kernel.pidMax },
+  };
+}
+
+function unreadable(path: string, code: string, consequence: string): ForkWarning {
+  return { cause: 'unreadable', message: `open ${code} ${path}: ${consequence}` };
+}
+
+function memoryInput(status: ProcessStatus, meminfo: Meminfo, overcommit: OvercommitMode): Omit<MemoryInput, 'vmas' | 'vmasExact'> {
+  const kernelBefore52 = isKernelBefore52(release());
+  // The reserves only count in mode 2 and in the pre-5.2 mode 0; elsewhere two file reads are saved.
+  const reserves = overcommit === 2 || (overcommit === 0 && kernelBefore52)
+    ? readReserveSysctls()
+    : { adminReserveKbytes: 0, userReserveKbytes: 0 };
+  return {
+    overcommit,
+    kernelBefore52,
+    pageBytes: pageBytes(),
+    memTotalBytes: meminfo.memTotalBytes,
+    swapTotalBytes: meminfo.swapTotalBytes,
+    commitLimitBytes: meminfo.commitLimitBytes,
+    committedBytes: meminfo.committedBytes,
+    freeEstimateBytes: meminfo.memFreeBytes + meminfo.buffersBytes + meminfo.cachedBytes + meminfo.swapCachedBytes -
+      meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
+    ...reserves,
+    capSysAdmin: hasCapability(status.capEff, CAP_SYS_ADMIN),
+    totalVmBytes: status.totalVmBytes,
+  };
+}
+
+/** maps first; smaps only when the maps bound is not enough (or `exact`). */
+function judgeMemory(pid: number, base: Omit<MemoryInput, 'vmas' | 'vmasExact'>, exact: boolean): MemoryDecision & { extraWarnings: ForkWarning[] } {
+  const extraWarnings: ForkWarning[] = [];
+  const maps = readProcessFile(pid, 'maps');
+  if ('denied' in maps) {
+    extraWarnings.push(unreadable(maps.path, maps.denied, 'VMAs unknown'));
+    return { ...decideMemory({ ...base, vmas: null, vmasExact: false }), extraWarnings };
+  }
+  const bounded = decideMemory({ ...base, vmas: possiblyAccountableVmas(parseMaps(maps.text, maps.path)), vmasExact: false });
+  const settled = base.overcommit === 1 || (bounded.reasons.length === 0 && !bounded.nearLimit && !bounded.unknown);
+  if (settled && !exact) return { ...bounded, extraWarnings };
+  const smaps = readProcessFile(pid, 'smaps');
+  if ('denied' in smaps) {
+    extraWarnings.push(unreadable(smaps.path, smaps.denied, 'VmFlags unknown'));
+    return { ...(settled ? bounded : decideMemory({ ...base, vmas: null, vmasExact: false })), extraWarnings };
+  }
+  return { ...decideMemory({ ...base, vmas: accountableVmas(parseSmaps(smaps.text, smaps.path)), vmasExact: true }), extraWarnings };
+}
+
+function judgeCgroup(pid: number, warnings: ForkWarning[]): { cgroup: TasksInput['cgroup']; unknown: boolean } {
+  const membership = readPublicProcessFile(pid, 'cgroup');
+  const mountsPath = '/proc/self/mountinfo';
+  const placement = locatePidsCgroup(
+    parseProcCgroup(membership.text, membership.path),
+    parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
+  );
+  if (placement === null) return { cgroup: null, unknown: false };
+  let levels: CgroupPidsLevel[];
+  try {
+    levels = readPidsLevels(placement);
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    warnings.push(unreadable(path ?? placement.path, code, 'pids cgroup limits unknown'));
+    return { cgroup: null, unknown: true };
+  }
+  return { cgroup: { version: placement.version, path: placement.path, levels }, unknown: false };
+}
+
+function runTrial(bytes: number, memoryFails: boolean, warnings: ForkWarning[]): NonNullable<ForkReport['trial']> {
+  if (bytes <= 0) return { bytes: 0, ok: true };
+  const result = tryAllocate(bytes);
+  if (result.ok === memoryFails) {
+    warnings.push({
+      cause: 'trial-disagrees',
+      message: `the trial allocation of ${bytes} bytes ${result.ok ? 'succeeded' : 'failed'} although the model says fork would ` +
+        `${memoryFails ? 'fail' : 'pass'} the memory check (reserves differ between processes; the counters move)`,
+    });
+  }
+  return result.ok ? { bytes, ok: true } : { bytes, ok: false, code: result.code };
+}
+
+/**
+ * Whether `pid` (default: this process) could fork now, and why not. A fork that would fail is a verdict,
+ * not an exception.
+ * @throws TypeError ERR_INVALID_ARG_TYPE / RangeError ERR_OUT_OF_RANGE for bad options; system error ESRCH
+ *   when there is no such process.
+ */
+export function canFork(options?: CanForkOptions): ForkReport {
+  const { pid: pidOption, trial: trialOption, exact: exactOption } = validateOptions(options);
+  if (pidOption !== undefined) validatePid(pidOption, 'options.pid');
+  const trial = optionalBoolean(trialOption, 'options.trial');
+  const exact = optionalBoolean(exactOption, 'options.exact');
+  const pid = pidOption ?? process.pid;
+
+  const statusFile = readPublicProcessFile(pid, 'status');
+  const status = parseStatus(statusFile.text, statusFile.path);
+  const limitsFile = readPublicProcessFile(pid, 'limits');
+  const nproc = parseLimits(limitsFile.text, limitsFile.path).nproc;
+  const meminfo = readMeminfo();
+  const overcommit = readOvercommitMode();
+  const kernel = readKernelSysctls();
+  const loadavg = readLoadavg();
+
+  const memory = judgeMemory(pid, memoryInput(status, meminfo, overcommit), exact);
+
+  const cgroupWarnings: ForkWarning[] = [];
+  const cgroup = judgeCgroup(pid, cgroupWarnings);
+  const tasksBase: Omit<TasksInput, 'uidTasks'> = {
+    realUid: status.realUid,
+    capEff: status.capEff,
+    nprocSoft: nproc.soft,
+    nprocHard: nproc.hard,
+    machineTasks: loadavg.threads,
+    threadsMax: kernel.threadsMax,
+    pidMax: kernel.pidMax,
+    cgroup: cgroup.cgroup,
+  };
+  let uidTasks: number | null = null;
+  if (exact || uidTasksNeeded(tasksBase)) {
+    uidTasks = countTasksOfUid(readTaskOwners(new Map([[pid, statusFile.text]])), status.realUid);
+  }
+  const tasks = decideTasks({ ...tasksBase, uidTasks });
+
+  const combined = combineDecisions([
+    { ...memory, warnings: [...memory.extraWarnings, ...memory.warnings] },
+    { ...tasks, warnings: [...cgroupWarnings, ...tasks.warnings], unknown: cgroup.unknown },
+  ]);
+  const report: ForkReport = {
+    pid,
+    ok: combined.ok,
+    verdict: combined.verdict,
+    reasons: combined.reasons,
+    warnings: combined.warnings,
+    memory: memory.report,
+    tasks: tasks.report,
+  };
+  if (trial) report.trial = runTrial(memory.chargeBytes, memory.reasons.length > 0, report.warnings);
+  return report;
+}
+
+/** An Error with code 'ENOMEM' or 'EAGAIN' (errno negative, as Node's), syscall 'fork', and the report that explains it. */
+export interface ForkError extends Error {
+  code: 'ENOMEM' | 'EAGAIN';
+  errno: number;
+  syscall: 'fork';
+  report: ForkReport;
+}
+
+/**
+ * Throws a {@link ForkError} when canFork() says a fork now would fail; returns quietly otherwise
+ * (including 'at-risk' and 'unknown').
+ */
+export function assertCanFork(options?: CanForkOptions): void {
+  const report = canFork(options);
+  if (report.ok) return;
+  const [first] = report.reasons;
+  const code = first?.code ?? 'ENOMEM';
+  const causes = report.reasons.map((reason) => `${reason.code} ${reason.cause}: ${reason.message}`).join('; ');
+  const error = new Error(`fork of pid ${report.pid} would fail: ${causes}`) as ForkError;
+  error.code = code;
+  error.errno = -constants.errno[code];
+  error.syscall = 'fork';
+  error.report = report;
+  Error.captureStackTrace(error, assertCanFork);
+  throw error;
+}

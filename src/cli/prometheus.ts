@@ -1,0 +1,91 @@
+// --prometheus and --serve: Prometheus text exposition format 0.0.4, also valid for node_exporter's
+// textfile collector (no timestamps, HELP and TYPE once per family, every family a gauge).
+import type { Scan } from './scan';
+import { tightestTaskLimit, verdictOf } from './rank';
+
+/** The Content-Type of the exposition format. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// Label values escape backslash, double quote and newline (exposition format spec).
+function labelValue(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function sampleValue(value: number): string {
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  if (Number.isNaN(value)) return 'NaN';
+  return String(value);
+}
+
+interface Family {
+  name: string;
+  help: string;
+  samples: { labels: Record<string, string>; value: number }[];
+}
+
+function family(name: string, help: string): Family {
+  return { name, help, samples: [] };
+}
+
+function renderFamily({ name, help, samples }: Family): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
+  for (const { labels, value } of samples) {
+    const pairs = Object.entries(labels).map(([key, text]) => `${key}="${labelValue(text)}"`).join(',');
+    lines.push(`${name}${pairs === '' ? '' : `{${pairs}}`} ${sampleValue(value)}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderPrometheus(scan: Scan): string {
+  const { machine } = scan;
+  const machineFamilies: [string, string, number][] = [
+    ['canfork_overcommit_mode', 'vm.overcommit_memory: 0 heuristic, 1 always, 2 strict.', machine.overcommit],
+    ['canfork_memory_ram_bytes', 'MemTotal from /proc/meminfo.', machine.totalRamBytes],
+    ['canfork_memory_swap_bytes', 'SwapTotal from /proc/meminfo.', machine.totalSwapBytes],
+    ['canfork_commit_limit_bytes', 'CommitLimit from /proc/meminfo (enforced in overcommit mode 2).', machine.commitLimitBytes],
+    ['canfork_committed_bytes', 'Committed_AS from /proc/meminfo.', machine.committedBytes],
+    ['canfork_threads', 'Threads on the machine, kernel threads included.', machine.threads.current],
+    ['canfork_threads_max', 'kernel.threads-max.', machine.threads.max],
+    ['canfork_pids', 'Process ids in use.', machine.pids.current],
+    ['canfork_pid_max', 'kernel.pid_max.', machine.pids.max],
+  ];
+  const families = machineFamilies.map(([name, help, value]) => ({ name, help, samples: [{ labels: {}, value }] }));
+  const counts = family('canfork_processes', 'Processes scanned, by verdict (kernel threads and zombies left out).');
+  for (const verdictName of ['fails', 'at-risk', 'unknown', 'ok'] as const) {
+    counts.samples.push({ labels: { verdict: verdictName }, value: scan.processes.filter((e) => verdictOf(e) === verdictName).length });
+  }
+  const duration = family('canfork_scan_duration_seconds', 'How long reading and judging every process took.');
+  duration.samples.push({ labels: {}, value: scan.durationSeconds });
+  families.push(counts, duration);
+
+  const canFork = family('canfork_process_can_fork', '1 if a fork of this process would succeed now, 0 if it would fail.');
+  const verdict = family('canfork_process_verdict', '1 for the verdict of this process: ok, at-risk, fails or unknown.');
+  const largest = family('canfork_process_largest_accountable_bytes', 'Size of the largest VMA fork would charge to overcommit accounting.');
+  const accountable = family('canfork_process_accountable_bytes', 'Sum of the VMAs fork would charge to overcommit accounting.');
+  const headroom = family('canfork_process_fork_headroom_bytes', 'How much more fork could charge before it fails (+Inf in overcommit mode 1).');
+  const tasks = family('canfork_process_tasks', 'Tasks counted against the tightest task limit (label limit) of this process.');
+  const tasksLimit = family('canfork_process_tasks_limit', 'The tightest task limit of this process (rlimit-nproc, cgroup-pids, threads-max or pid-max).');
+  const unreadable = family('canfork_process_unreadable', '1 when the process exists but could not be read.');
+
+  for (const entry of scan.processes) {
+    const labels = { pid: String(entry.pid), comm: entry.comm };
+    const report = entry.report;
+    if (!report) {
+      unreadable.samples.push({ labels, value: 1 });
+      verdict.samples.push({ labels: { ...labels, verdict: 'unknown' }, value: 1 });
+      continue;
+    }
+    canFork.samples.push({ labels, value: report.ok ? 1 : 0 });
+    verdict.samples.push({ labels: { ...labels, verdict: report.verdict }, value: 1 });
+    largest.samples.push({ labels, value: report.memory.largestAccountable?.bytes ?? 0 });
+    accountable.samples.push({ labels, value: report.memory.accountableBytes });
+    headroom.samples.push({ labels, value: report.memory.headroomBytes ?? Infinity });
+    const tightest = tightestTaskLimit(report);
+    tasks.samples.push({ labels: { ...labels, limit: tightest.source }, value: tightest.used });
+    tasksLimit.samples.push({ labels: { ...labels, limit: tightest.source }, value: tightest.limit });
+  }
+  const processFamilies = [canFork, verdict, largest, accountable, headroom, tasks, tasksLimit, unreadable]
+    .filter((f) => f.samples.length > 0);
+  return `${[...families, ...processFamilies].map(renderFamily).join('\n')}\n`;
+}

@@ -1,0 +1,92 @@
+// Collects the reports the CLI presents: one canFork() per process, plus the machine summary.
+// A process that exits mid-scan is skipped; one that cannot be read is kept as "unknown".
+import type { ForkReport, MachineSummary } from '../model/report';
+
+/** Where reports come from: the real kernel in main.ts, built objects in the presenter's tests. */
+export interface ForkSource {
+  machineSummary(): MachineSummary;
+  listPids(): number[];
+  canFork(pid: number, options: { trial: boolean; exact: boolean }): ForkReport;
+  /**
+   * The command name and whether the process has user memory (kernel threads and zombies do not, and
+   * never fork from user space); null when the process is gone or unreadable.
+   */
+  describe(pid: number): { comm: string; userSpace: boolean } | null;
+  /** False when no such process exists (kill(pid, 0) fails with ESRCH). */
+  exists(pid: number): boolean;
+}
+
+export interface ProcessEntry {
+  pid: number;
+  /** '' when unknown. */
+  comm: string;
+  /** null when the process could not be read; `error` then says why. */
+  report: ForkReport | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface Scan {
+  machine: MachineSummary;
+  processes: ProcessEntry[];
+  /** Requested pids that do not exist (ESRCH). */
+  missing: number[];
+  /** Kernel threads and zombies left out of a full scan. */
+  skippedKernelThreads: number;
+  /** How long the scan took. */
+  durationSeconds: number;
+  takenAt: Date;
+}
+
+function errorInfo(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : error.name, message: error.message };
+  }
+  return { code: 'UNKNOWN', message: String(error) };
+}
+
+export interface ScanOptions {
+  /** Processes to report on; requested ones that do not exist go to `missing`. */
+  pids: readonly number[];
+  /** Every process as well (when `pids` is empty this is implied). */
+  all: boolean;
+  /** canFork's no-touch trial allocation. */
+  trial: boolean;
+}
+
+/**
+ * One report per process. Processes found by listing that exit while being read are dropped
+ * silently; requested pids that do not exist are listed in `missing`.
+ */
+export function scan(source: ForkSource, options: ScanOptions): Scan {
+  const started = process.hrtime.bigint();
+  const machine = source.machineSummary();
+  const requested = new Set(options.pids);
+  const wanted = options.all || requested.size === 0 ? [...new Set([...source.listPids(), ...requested])] : [...requested];
+  const processes: ProcessEntry[] = [];
+  const missing: number[] = [];
+  let skippedKernelThreads = 0;
+  for (const pid of wanted) {
+    const described = source.describe(pid);
+    if (described !== null && !described.userSpace && !requested.has(pid)) {
+      skippedKernelThreads++;
+      continue;
+    }
+    let report: ForkReport | null = null;
+    let error: ProcessEntry['error'] = null;
+    try {
+      // Requested pids get the exact answer (smaps VmFlags); a full scan settles for maps where it can.
+      report = source.canFork(pid, { trial: options.trial, exact: requested.has(pid) });
+    } catch (caught) {
+      error = errorInfo(caught);
+    }
+    // ESRCH, or ENOENT and the like from a /proc file of a process that exited between two reads.
+    if (error !== null && (error.code === 'ESRCH' || !source.exists(pid))) {
+      if (requested.has(pid)) missing.push(pid);
+      continue;
+    }
+    processes.push({ pid, comm: described?.comm ?? '', report, error });
+  }
+  const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { machine, processes, missing, skippedKernelThreads, durationSeconds, takenAt: new Date() };
+}

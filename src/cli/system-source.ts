@@ -1,0 +1,29 @@
+// The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
+import { canFork, machineSummary } from '../can-fork';
+import { readPublicProcessFile } from '../procfs/process-file';
+import { listPids } from '../procfs/processes';
+import { parseStatus } from '../procfs/status';
+import type { ForkSource } from './scan';
+
+export const systemSource: ForkSource = {
+  machineSummary,
+  listPids,
+  canFork: (pid, { trial, exact }) => canFork({ pid, trial, exact }),
+  describe(pid) {
+    try {
+      const file = readPublicProcessFile(pid, 'status');
+      const status = parseStatus(file.text, file.path);
+      return { comm: status.name, userSpace: status.totalVmBytes !== null };
+    } catch {
+      return null; // exited since, or unreadable: the row still shows the pid
+    }
+  },
+  exists(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: it exists, it is not ours
+    }
+  },
+};

@@ -1,0 +1,163 @@
+// The pids cgroup of a process and its ancestors: /proc/PID/cgroup (kernel/cgroup/cgroup.c proc_cgroup_show),
+// /proc/self/mountinfo for where each hierarchy is mounted, and pids.max / pids.current (kernel/cgroup/pids.c).
+import { readFileSync } from 'node:fs';
+import type { CgroupPidsLevel } from '../model/report';
+import { ProcfsParseError } from './parse-error';
+
+/** One line of /proc/PID/cgroup: `hierarchy-id:controller,list:/path`; v2 is `0::/path`. */
+export interface CgroupMembership {
+  hierarchyId: number;
+  controllers: string[];
+  path: string;
+}
+
+/** A cgroup or cgroup2 mount from mountinfo. */
+export interface CgroupMount {
+  fsType: 'cgroup' | 'cgroup2';
+  /** The directory of the hierarchy that is mounted (field 4), usually '/'. */
+  root: string;
+  mountPoint: string;
+  superOptions: string[];
+}
+
+/** The pids hierarchy a process belongs to and the directories to read, innermost first. */
+export interface PidsCgroupPlacement {
+  version: 1 | 2;
+  path: string;
+  levels: Array<{ path: string; directory: string }>;
+}
+
+export function parseProcCgroup(text: string, path?: string): CgroupMembership[] {
+  const memberships: CgroupMembership[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line === '') return;
+    const match = /^(\d+):([^:]*):(\/.*)$/.exec(line);
+    if (!match) throw new ProcfsParseError(`unexpected line '${line.slice(0, 80)}'`, path, index + 1);
+    const [, id = '', controllers = '', cgroupPath = '/'] = match;
+    memberships.push({
+      hierarchyId: Number(id),
+      controllers: controllers === '' ? [] : controllers.split(','),
+      path: cgroupPath,
+    });
+  });
+  return memberships;
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo (fs/proc_namespace.c show_mountinfo → mangle).
+function unescapeMountField(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/** The cgroup and cgroup2 mounts of a mountinfo text (Documentation/filesystems/proc.rst, 3.5). */
+export function parseCgroupMounts(text: string, path?: string): CgroupMount[] {
+  const mounts: CgroupMount[] = [];
+  text.split('\n').forEach((line, index) => {
+    // Cheap skip of the (often hundreds of) other mounts; a malformed line still fails below if it names cgroup.
+    if (line === '' || (!line.includes(' - cgroup') && / - \S+ /.test(line))) return;
+    const fields = line.split(' ');
+    const separator = fields.indexOf('-', 6);
+    if (fields.length < 10 || separator < 0 || fields.length < separator + 4) {
+      throw new ProcfsParseError(`unexpected line '${line.slice(0, 80)}'`, path, index + 1);
+    }
+    const fsType = fields[separator + 1];
+    if (fsType !== 'cgroup' && fsType !== 'cgroup2') return;
+    mounts.push({
+      fsType,
+      root: unescapeMountField(fields[3] ?? '/'),
+      mountPoint: unescapeMountField(fields[4] ?? ''),
+      superOptions: (fields[separator + 3] ?? '').split(','),
+    });
+  });
+  return mounts;
+}
+
+/** pids.max: a count, or 'max' for no limit (Infinity). */
+export function parsePidsMax(text: string, path?: string): number {
+  const trimmed = text.trim();
+  if (trimmed === 'max') return Infinity;
+  if (!/^\d+$/.test(trimmed)) throw new ProcfsParseError(`expected a count or 'max', got '${trimmed.slice(0, 40)}'`, path, 1);
+  return Number(trimmed);
+}
+
+export function parsePidsCurrent(text: string, path?: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed)) throw new ProcfsParseError(`expected a count, got '${trimmed.slice(0, 40)}'`, path, 1);
+  return Number(trimmed);
+}
+
+/** The directory of `cgroupPath` under the mount, or null when the mount shows only a subtree that excludes it. */
+function joinDirectory(mount: CgroupMount, cgroupPath: string): string | null {
+  // The membership path is relative to the hierarchy root; the mount may show only a subtree of it.
+  const root = mount.root === '/' ? '' : mount.root;
+  if (root !== '' && cgroupPath !== root && !cgroupPath.startsWith(`${root}/`)) return null;
+  const inside = cgroupPath.slice(root.length);
+  return `${mount.mountPoint}${inside === '/' ? '' : inside}`;
+}
+
+function ancestors(cgroupPath: string): string[] {
+  const paths: string[] = [];
+  let current = cgroupPath;
+  for (;;) {
+    paths.push(current);
+    if (current === '/' || current === '') break;
+    const slash = current.lastIndexOf('/');
+    current = slash <= 0 ? '/' : current.slice(0, slash);
+  }
+  return paths;
+}
+
+/**
+ * Where the pids controller of a process lives: the v1 hierarchy that lists `pids`, else the v2 hierarchy
+ * (whose levels only have pids files where the parent enabled the controller). null without either mount.
+ */
+export function locatePidsCgroup(memberships: CgroupMembership[], mounts: CgroupMount[]): PidsCgroupPlacement | null {
+  const v1 = memberships.find((membership) => membership.hierarchyId !== 0 && membership.controllers.includes('pids'));
+  const v1Mount = mounts.find((mount) => mount.fsType === 'cgroup' && mount.superOptions.includes('pids'));
+  if (v1 && v1Mount) return placement(1, v1.path, v1Mount);
+  const v2 = memberships.find((membership) => membership.hierarchyId === 0);
+  const v2Mount = mounts.find((mount) => mount.fsType === 'cgroup2');
+  if (v2 && v2Mount) return placement(2, v2.path, v2Mount);
+  return null;
+}
+
+function placement(version: 1 | 2, cgroupPath: string, mount: CgroupMount): PidsCgroupPlacement {
+  return {
+    version,
+    path: cgroupPath,
+    // Ancestors above a mounted subtree cannot be read from here; the walk stops at the mount.
+    levels: ancestors(cgroupPath).flatMap((path) => {
+      const directory = joinDirectory(mount, path);
+      return directory === null ? [] : [{ path, directory }];
+    }),
+  };
+}
+
+function readOptional(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    // The root cgroup, and v2 levels where the parent did not enable pids, have no pids files.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Reads pids.max and pids.current at each level that has them, innermost first. */
+export function readPidsLevels(placement: PidsCgroupPlacement): CgroupPidsLevel[] {
+  const levels: CgroupPidsLevel[] = [];
+  for (const level of placement.levels) {
+    const maxPath = `${level.directory}/pids.max`;
+    const maxText = readOptional(maxPath);
+    if (maxText === null) continue;
+    const currentPath = `${level.directory}/pids.current`;
+    const currentText = readOptional(currentPath);
+    if (currentText === null) continue;
+    levels.push({
+      path: level.path,
+      directory: level.directory,
+      max: parsePidsMax(maxText, maxPath),
+      current: parsePidsCurrent(currentText, currentPath),
+    });
+  }
+  return levels;
+}

@@ -1,0 +1,34 @@
+// Reading /proc/PID/* files: a vanished process is a system error ESRCH; a permission problem is a value the
+// caller turns into a warning (another user's maps and smaps need ptrace-read rights).
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { systemError } from '../errors';
+
+export type ProcessFileText = { text: string; path: string } | { denied: string; path: string };
+
+function isGone(code: string | undefined): boolean {
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
+/**
+ * Reads /proc/PID/NAME once. ENOENT/ESRCH (no such process, or it exited) → throws system error ESRCH;
+ * EACCES/EPERM → `{ denied: 'EACCES' }`; anything else is rethrown.
+ */
+export function readProcessFile(pid: number, name: string): ProcessFileText {
+  const path = `/proc/${pid}/${name}`;
+  try {
+    return { text: readFileSync(path, 'utf8'), path };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (isGone(code)) throw systemError(constants.errno.ESRCH, 'open', path);
+    if (code === 'EACCES' || code === 'EPERM') return { denied: code, path };
+    throw error;
+  }
+}
+
+/** As {@link readProcessFile}, for files that every user may read (status, limits, cgroup). */
+export function readPublicProcessFile(pid: number, name: string): { text: string; path: string } {
+  const result = readProcessFile(pid, name);
+  if ('denied' in result) throw systemError(constants.errno[result.denied as 'EACCES'], 'open', result.path);
+  return result;
+}

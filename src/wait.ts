@@ -1,0 +1,41 @@
+// waitpid for one child, its status as a tagged union (nix's WaitStatus).
+import { native, type NativeWaitStatus } from './binding';
+import { signalName } from './spawn/signals';
+import { validatePid, validateOptions, optionalBoolean } from './validate';
+
+export type WaitStatus =
+  | { pid: number; kind: 'exited'; exitCode: number }
+  | { pid: number; kind: 'signaled'; signal: NodeJS.Signals | number; coreDumped: boolean }
+  | { pid: number; kind: 'stopped'; signal: NodeJS.Signals | number }
+  | { pid: number; kind: 'continued' };
+
+export interface WaitpidOptions {
+  /** WNOHANG: return null at once while the child is still running. */
+  nohang?: boolean;
+}
+
+/** @internal The status word from native code, decoded. Signals by name where Node knows one. */
+export function toWaitStatus(pid: number, [kind, value, coreDumped]: NativeWaitStatus): WaitStatus {
+  const signal = signalName(value) ?? value;
+  switch (kind) {
+    case 0: return { pid, kind: 'exited', exitCode: value };
+    case 1: return { pid, kind: 'signaled', signal, coreDumped };
+    case 2: return { pid, kind: 'stopped', signal };
+    default: return { pid, kind: 'continued' };
+  }
+}
+
+/**
+ * Waits for a change of state of one child (`WUNTRACED | WCONTINUED`): exit, death by signal, stop or
+ * continue. Blocks the calling thread unless `nohang`.
+ * @throws RangeError ERR_OUT_OF_RANGE for `pid <= 0` (process-group waits would steal child_process's
+ *   children); system error ECHILD (`syscall: 'waitpid'`) for a pid that is not a child of this process.
+ */
+export function waitpid(pid: number, options?: WaitpidOptions): WaitStatus | null {
+  validatePid(pid);
+  const { nohang } = validateOptions(options);
+  const result = native.waitpid(pid, optionalBoolean(nohang, 'options.nohang'));
+  if (result === null) return null;
+  const [kind, value, coreDumped, waited] = result;
+  return toWaitStatus(waited, [kind, value, coreDumped]);
+}

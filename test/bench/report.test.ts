@@ -1,0 +1,89 @@
+// Targets are reported, never asserted by CI: these tests check the verdicts and the rendering only.
+import { describe, expect, it } from 'vitest';
+import { canForkChart, spawnChart } from '../../bench/lib/charts.cjs';
+import { evaluateTargets, markdownReport } from '../../bench/lib/report.cjs';
+import type { BenchResults, Summary } from '../../bench/lib/results.cjs';
+
+const GiB = 1024 ** 3;
+const at = (median: number): Summary => ({ median, min: median * 0.9, max: median * 1.5, n: 10 });
+
+function spawnRow(rssBytes: number, childProcessMs: number, canforkMs: number | null, posixSpawnMs: number, canforkStallMs: number | null) {
+  return {
+    rssBytes, residentBytes: Math.max(rssBytes, 45 * 1024 * 1024), childProcessMs, canforkMs, canforkSyncMs: canforkMs, posixSpawnMs,
+    childProcessStallMs: childProcessMs, canforkStallMs,
+    stats: {
+      childProcessMs: at(childProcessMs), canforkMs: canforkMs === null ? null : at(canforkMs), canforkSyncMs: canforkMs === null ? null : at(canforkMs),
+      posixSpawnMs: at(posixSpawnMs), childProcessStallMs: at(childProcessMs), canforkStallMs: canforkStallMs === null ? null : at(canforkStallMs),
+    },
+  };
+}
+
+function forkRow(rssBytes: number, vmas: number, canForkMs: number | null, smapsMs: number, mapsMs: number, addedMappings?: number) {
+  return {
+    rssBytes, vmas, ...(addedMappings === undefined ? {} : { addedMappings }), canForkMs, smapsMs, mapsMs,
+    stats: { canForkMs: canForkMs === null ? null : at(canForkMs), smapsMs: at(smapsMs), mapsMs: at(mapsMs) },
+  };
+}
+
+function results(canforkAt8: number | null, canForkAt8: number | null): BenchResults {
+  return {
+    machine: { cpu: 'test cpu', cores: 2, memBytes: 24 * GiB, kernel: '6.18', node: 'v20.0.0' },
+    mode: 'full',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    spawn: [spawnRow(0, 1.3, 0.5, 0.4, 0.3), spawnRow(8 * GiB, 200, canforkAt8, 0.4, canforkAt8 === null ? null : 0.6)],
+    canFork: [forkRow(0, 120, 0.3, 0.7, 0.03), forkRow(8 * GiB, 125, canForkAt8, 90, 0.03), forkRow(0, 10120, 10, 50, 1.6, 10000)],
+    calls: [
+      { name: 'getrlimit', ns: 380, cNs: 150, stats: { ns: at(380), cNs: at(150) } },
+      { name: 'tryAllocate(1 GiB)', ns: 1400, cNs: 1200, stats: { ns: at(1400), cNs: at(1200) } },
+    ],
+    notes: [],
+  };
+}
+
+describe('evaluateTargets', () => {
+  it('says met or missed with the measured numbers', () => {
+    const verdicts = Object.fromEntries(evaluateTargets(results(0.5, 0.3)).map((t) => [t.target, t]));
+    expect(verdicts['canfork spawn within 1.5× of C posix_spawn at every RSS']).toMatchObject({ status: 'met', detail: '1.25× at 0 GiB, 1.25× at 8 GiB' });
+    expect(verdicts['canfork spawn ≥ 200× faster than child_process at 8 GiB']).toMatchObject({ status: 'met', detail: '400× (200 ms vs 0.5 ms)' });
+    expect(verdicts['canFork() < 1 ms at 8 GiB resident']?.status).toBe('met');
+    expect(verdicts['canFork() ≥ 50× cheaper than the smaps method at 8 GiB']).toMatchObject({ status: 'met', detail: '300× (smaps 90 ms)' });
+    expect(verdicts['canFork() within 5× of the bare /proc/self/maps read at 8 GiB']).toMatchObject({ status: 'missed', detail: '10× (maps 0.03 ms)' });
+    expect(verdicts['call overhead within 2× of C']).toMatchObject({ status: 'missed', detail: 'getrlimit 2.53×, tryAllocate(1 GiB) 1.17×' });
+  });
+
+  it('says "not measured" where canfork spawn or canFork() were not there yet, and no 8 GiB row in quick mode', () => {
+    const missing = evaluateTargets(results(null, null));
+    expect(missing.find((t) => t.target.startsWith('canfork spawn within'))).toMatchObject({ status: 'not measured' });
+    expect(missing.find((t) => t.target.startsWith('canFork() < 1 ms'))).toMatchObject({ status: 'not measured', detail: 'not yet measured' });
+    const quick = { ...results(0.5, 0.3), mode: 'quick' as const };
+    quick.spawn = quick.spawn.filter((row) => row.rssBytes < 8 * GiB);
+    quick.canFork = quick.canFork.filter((row) => row.rssBytes < 8 * GiB);
+    expect(evaluateTargets(quick).find((t) => t.target.includes('200×'))).toMatchObject({ status: 'not measured', detail: 'no 8 GiB run (quick mode)' });
+  });
+});
+
+describe('markdownReport and the charts', () => {
+  it('render "not yet measured" for missing figures and never NaN', () => {
+    const data = results(null, null);
+    // Neither canfork spawn nor canFork() exported yet, at any level.
+    data.spawn[0] = spawnRow(0, 1.3, null, 0.4, null);
+    data.canFork = data.canFork.map((row) => forkRow(row.rssBytes, row.vmas, null, row.smapsMs!, row.mapsMs!, row.addedMappings));
+    const markdown = markdownReport(data);
+    expect(markdown).toContain('| 8 GiB | 200 ms (180–300) | not yet measured |');
+    for (const svg of [spawnChart(data), canForkChart(data)]) {
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+      expect(svg.match(/<g>/g)?.length).toBe(svg.match(/<\/g>/g)?.length);
+      expect(svg).toContain('(not yet measured)');
+    }
+  });
+
+  it('places a slower median higher on the log axis', () => {
+    const svg = spawnChart(results(0.5, 0.3));
+    const medians = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)" r="3.5" fill="#d62728"><title>child_process\.spawn: median ([\d.]+)/g)]
+      .map((m) => ({ y: Number(m[1]), ms: Number(m[2]) }));
+    expect(medians).toHaveLength(2);
+    expect(medians[1]!.ms).toBeGreaterThan(medians[0]!.ms);
+    expect(medians[1]!.y).toBeLessThan(medians[0]!.y);
+  });
+});

@@ -1,0 +1,133 @@
+// canFork() / assertCanFork() on this process and on others: shape, options, errors, permissions.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { assertCanFork, canFork, machineSummary, type ForkError } from '../../src/index';
+import { listPids } from '../../src/procfs/processes';
+import { expectCodedError, expectSystemError } from '../helpers/errors';
+import { MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
+import { distEntry, useHolders } from './holder';
+
+const isRoot = process.getuid?.() === 0;
+
+const startHolder = useHolders();
+
+/** canFork(options) run by a process of nobody (no capabilities), through dist/. */
+function canForkAsNobody(options: object): { verdict: string; ok: boolean; warnings: Array<{ cause: string; message: string }> } {
+  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(distEntry)}).canFork(${JSON.stringify(options)})))`;
+  const result = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout);
+}
+
+describe('canFork() on this process', () => {
+  it('answers ok with the machine numbers, settled from maps without smaps', () => {
+    const report = canFork();
+    expect(report).toMatchObject({ pid: process.pid, ok: true, verdict: 'ok', reasons: [] });
+    expect(report.memory).toMatchObject({
+      overcommit: overcommitMode(),
+      totalRamBytes: meminfoBytes('MemTotal'),
+      totalSwapBytes: meminfoBytes('SwapTotal'),
+      exact: false,
+    });
+    expect(report.memory.largestAccountable!.bytes).toBeGreaterThan(0);
+    expect(report.warnings.map((warning) => warning.cause)).toEqual(['estimate']);
+    expect(report.tasks.threads.max).toBe(machineSummary().threads.max);
+    expect(report.tasks.nproc.realUid).toBe(process.getuid!());
+    expect(report.trial).toBeUndefined();
+  });
+
+  it('exact: VmFlags and the uid task count are read; the exact numbers are within the maps bounds', () => {
+    const bounded = canFork();
+    const exact = canFork({ exact: true });
+    expect(exact.memory.exact).toBe(true);
+    expect(exact.tasks.nproc.tasksCounted).toBe(true);
+    expect(exact.warnings).toEqual([]);
+    expect(exact.memory.accountableBytes).toBeLessThanOrEqual(bounded.memory.accountableBytes + 256 * MiB);
+    expect(exact.tasks.nproc.tasks).toBeGreaterThanOrEqual(1);
+    expect(exact.tasks.nproc.tasks).toBeLessThanOrEqual(exact.tasks.threads.current + 64);
+  });
+
+  it('trial: allocates what fork would charge, without touching it', () => {
+    const report = canFork({ trial: true, exact: true });
+    expect(report.trial).toEqual({ bytes: report.memory.overcommit === 2 ? report.memory.accountableBytes : report.memory.largestAccountable!.bytes, ok: true });
+  });
+
+  it('the pids cgroup: the hierarchy this process is in, levels innermost first', () => {
+    const { cgroup } = canFork().tasks;
+    if (cgroup === null) return;
+    for (const level of cgroup.levels) expect(level.current).toBeGreaterThanOrEqual(1);
+    expect(cgroup.levels[0]?.path ?? cgroup.path).toBe(cgroup.path);
+  });
+});
+
+describe('machineSummary()', () => {
+  it('the machine-wide numbers, as meminfo, the sysctls and loadavg give them', () => {
+    const summary = machineSummary();
+    expect(summary).toMatchObject({
+      overcommit: overcommitMode(),
+      totalRamBytes: meminfoBytes('MemTotal'),
+      totalSwapBytes: meminfoBytes('SwapTotal'),
+      commitLimitBytes: meminfoBytes('CommitLimit'),
+    });
+    expect(summary.committedBytes).toBeGreaterThan(0);
+    expect(summary.threads.current).toBeGreaterThan(1);
+    expect(summary.threads.current).toBeLessThan(summary.threads.max);
+    expect(summary.pids.max).toBeGreaterThanOrEqual(301);
+  });
+});
+
+describe('options and errors', () => {
+  it('rejects bad options with Node error codes', () => {
+    expectCodedError(() => canFork(null as never), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expectCodedError(() => canFork('1' as never), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expectCodedError(() => canFork({ pid: '1' as never }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expectCodedError(() => canFork({ pid: 0 }), RangeError, 'ERR_OUT_OF_RANGE');
+    expectCodedError(() => canFork({ pid: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE');
+    expectCodedError(() => canFork({ trial: 1 as never }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expectCodedError(() => canFork({ exact: 'yes' as never }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expectCodedError(() => assertCanFork({ pid: -1 }), RangeError, 'ERR_OUT_OF_RANGE');
+  });
+
+  it('a pid that does not exist: system error ESRCH naming the file', () => {
+    const used = new Set(listPids());
+    let missing = 4194304;
+    while (used.has(missing)) missing--;
+    expectSystemError(() => canFork({ pid: missing }), 'ESRCH', 'open');
+    expect(() => canFork({ pid: missing })).toThrow(`/proc/${missing}/status`);
+    expectSystemError(() => assertCanFork({ pid: missing }), 'ESRCH', 'open');
+  });
+
+  it('assertCanFork() returns quietly when a fork would work', () => {
+    expect(assertCanFork()).toBeUndefined();
+  });
+});
+
+describe.skipIf(!isRoot || overcommitMode() !== 0)('another process', () => {
+  it('holding a VMA past RAM + swap: assertCanFork throws ENOMEM with the report; an unprivileged reader gets unknown', async () => {
+    const holder = await startHolder();
+    const halfBytes = Math.ceil((meminfoBytes('MemTotal') + meminfoBytes('SwapTotal') + 128 * MiB) / 2 / (2 * MiB)) * 2 * MiB;
+    await holder.map(halfBytes);
+    await holder.map(halfBytes);
+    let thrown: ForkError | undefined;
+    try {
+      assertCanFork({ pid: holder.pid });
+    } catch (error) {
+      thrown = error as ForkError;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).toMatchObject({ code: 'ENOMEM', errno: -12, syscall: 'fork', report: { pid: holder.pid, ok: false, verdict: 'fails' } });
+    expect(thrown!.message).toMatch(new RegExp(`fork of pid ${holder.pid} would fail: ENOMEM vma-exceeds-ram-swap`));
+    expect((await holder.fork()).code).toBe('ENOMEM');
+
+    // nobody may not read root's maps: the size bound (VmSize) proves nothing here, so the verdict is unknown.
+    const unprivileged = canForkAsNobody({ pid: holder.pid });
+    expect(unprivileged).toMatchObject({ verdict: 'unknown', ok: true });
+    expect(unprivileged.warnings).toContainEqual({ cause: 'unreadable', message: `open EACCES /proc/${holder.pid}/maps: VMAs unknown` });
+  });
+
+  it('unreadable maps of a small process: still settled by its size, with the warning', () => {
+    const init = canForkAsNobody({ pid: 1, exact: true });
+    expect(init.verdict).toBe('ok');
+    expect(init.warnings).toContainEqual({ cause: 'unreadable', message: 'open EACCES /proc/1/maps: VMAs unknown' });
+  });
+});

@@ -1,0 +1,124 @@
+// EAGAIN, each cause observed for real: a full pids cgroup, RLIMIT_NPROC of a non-root uid, threads-max.
+// Every change is undone in `finally`; threads-max is lowered only for the few milliseconds of one check.
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { assertCanFork, canFork, type ForkError, type ForkReport } from '../../src/index';
+import { readLimits } from '../../src/procfs/limits';
+import { useHolders } from '../canfork/holder';
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot) console.log('skipping canFork EAGAIN system tests: they need root (cgroups, prlimit, sysctl, setpriv)');
+const pidsRoot = '/sys/fs/cgroup/pids';
+let hasV1Pids = false;
+try {
+  hasV1Pids = readFileSync(`${pidsRoot}/cgroup.procs`, 'utf8').length > 0;
+} catch {
+  console.log(`skipping the cgroup test: no cgroup v1 pids hierarchy at ${pidsRoot}`);
+}
+
+const startHolder = useHolders();
+
+function causes(report: ForkReport): string[] {
+  return report.reasons.map((reason) => `${reason.code} ${reason.cause}`);
+}
+
+describe.skipIf(!isRoot)('EAGAIN for real', () => {
+  it.skipIf(!hasV1Pids)('cgroup-pids: an ancestor pids cgroup at its max; the inner one unlimited', async () => {
+    const holder = await startHolder();
+    const name = `canfork-test-${process.pid}-${Date.now()}`;
+    const outer = `${pidsRoot}/${name}`;
+    const inner = `${outer}/inner`;
+    mkdirSync(outer);
+    try {
+      mkdirSync(inner);
+      try {
+        writeFileSync(`${inner}/cgroup.procs`, String(holder.pid));
+        const current = Number(readFileSync(`${outer}/pids.current`, 'utf8'));
+        writeFileSync(`${outer}/pids.max`, String(current));
+        const full = canFork({ pid: holder.pid });
+        const real = await holder.fork();
+        expect(real).toEqual({ ok: false, code: 'EAGAIN' });
+        expect(full).toMatchObject({ ok: false, verdict: 'fails' });
+        expect(causes(full)).toEqual(['EAGAIN cgroup-pids']);
+        expect(full.reasons[0]).toMatchObject({ limit: current, value: current + 1 });
+        expect(full.tasks.cgroup).toEqual({
+          version: 1,
+          path: `/${name}/inner`,
+          levels: [
+            { path: `/${name}/inner`, directory: inner, current, max: Infinity },
+            { path: `/${name}`, directory: outer, current, max: current },
+          ],
+        });
+        expect(() => assertCanFork({ pid: holder.pid })).toThrow(expect.objectContaining({ code: 'EAGAIN', errno: -11, syscall: 'fork' }));
+        try {
+          assertCanFork({ pid: holder.pid });
+        } catch (error) {
+          expect((error as ForkError).report.reasons[0]?.cause).toBe('cgroup-pids');
+        }
+
+        // Room for exactly one more task: the fork works, and the verdict says how close it was.
+        writeFileSync(`${outer}/pids.max`, String(current + 1));
+        expect(canFork({ pid: holder.pid })).toMatchObject({ ok: true, verdict: 'at-risk', reasons: [] });
+        expect(await holder.fork()).toEqual({ ok: true, code: null });
+
+        writeFileSync(`${outer}/pids.max`, String(current + 100));
+        expect(canFork({ pid: holder.pid })).toMatchObject({ ok: true, verdict: 'ok' });
+        expect(await holder.fork()).toEqual({ ok: true, code: null });
+      } finally {
+        writeFileSync(`${pidsRoot}/cgroup.procs`, String(holder.pid));
+        rmdirSync(inner);
+      }
+    } finally {
+      rmdirSync(outer);
+    }
+  });
+
+  it('rlimit-nproc: a non-root uid at its RLIMIT_NPROC cannot fork; root with the same limit can', async () => {
+    const nobody = await startHolder({ asNobody: true });
+    const root = await startHolder();
+    // The limit is below the holder's own thread count, so other processes of nobody cannot change the outcome.
+    // Each holder lowers its own limit: prlimit() on another uid needs CAP_SYS_RESOURCE, which this machine's
+    // root may lack.
+    await nobody.setrlimit('nproc', { soft: 1, hard: 1 });
+    await root.setrlimit('nproc', { soft: 1 });
+    expect(readLimits(nobody.pid).nproc).toEqual({ soft: 1, hard: 1 });
+
+    const limited = canFork({ pid: nobody.pid });
+    expect(await nobody.fork()).toEqual({ ok: false, code: 'EAGAIN' });
+    expect(limited).toMatchObject({ ok: false, verdict: 'fails' });
+    expect(causes(limited)).toEqual(['EAGAIN rlimit-nproc']);
+    expect(limited.tasks.nproc).toMatchObject({ realUid: 65534, soft: 1, hard: 1, exempt: null, tasksCounted: true });
+    expect(limited.reasons[0]).toMatchObject({ limit: 1, value: limited.tasks.nproc.tasks + 1 });
+    expect(limited.tasks.nproc.tasks).toBeGreaterThanOrEqual(2); // node has threads
+    expect((await nobody.canFork()).ok).toBe(false); // the same answer from inside, without privileges
+
+    const exempt = canFork({ pid: root.pid });
+    expect(exempt.tasks.nproc).toMatchObject({ realUid: 0, soft: 1, exempt: 'root' });
+    expect(exempt.ok).toBe(true);
+    expect(await root.fork()).toEqual({ ok: true, code: null });
+  }, 30_000);
+
+  it('threads-max: lowered below the machine task count for one check, then restored', async () => {
+    const holder = await startHolder();
+    canFork({ pid: holder.pid }); // warm up: nothing else to load while the limit is low
+    const path = '/proc/sys/kernel/threads-max';
+    const saved = readFileSync(path, 'utf8').trim();
+    let report: ForkReport;
+    let real: { ok: boolean; code: string | null };
+    const machineTasks = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/')[1]);
+    try {
+      // A little under the current count (the kernel's minimum is 20), so tasks exiting meanwhile change nothing.
+      writeFileSync(path, String(Math.max(20, machineTasks - 10)));
+      report = canFork({ pid: holder.pid });
+      real = await holder.fork();
+    } finally {
+      writeFileSync(path, saved);
+    }
+    expect(readFileSync(path, 'utf8').trim()).toBe(saved);
+    expect(real).toEqual({ ok: false, code: 'EAGAIN' });
+    expect(report.ok).toBe(false);
+    expect(causes(report)).toContain('EAGAIN threads-max');
+    expect(report.tasks.threads.max).toBe(Math.max(20, machineTasks - 10));
+    expect(canFork({ pid: holder.pid }).ok).toBe(true);
+  });
+});
