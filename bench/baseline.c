@@ -1,5 +1,7 @@
 // The C floor for the benchmark harness (bench/run.mjs compiles it into bench/bin/ with the system cc).
-//   baseline spawn RSS_BYTES ITERATIONS  touch RSS_BYTES, then time posix_spawn(/bin/true)+waitpid
+//   baseline spawn RSS_BYTES ITERATIONS  touch RSS_BYTES, then time posix_spawn(/bin/true)+waitpid, and
+//                                        the posix_spawn call alone (glibc's is clone(CLONE_VM|CLONE_VFORK):
+//                                        the caller is blocked until the child execs, as in canfork's spawn())
 //   baseline calls ROUNDS                time getrlimit and mmap+munmap(1 GiB) in tight loops
 // Prints one JSON object on stdout; every time is in nanoseconds.
 #define _GNU_SOURCE
@@ -51,11 +53,13 @@ static void touch_memory(size_t bytes) {
   for (size_t offset = 0; offset < bytes; offset += (size_t)page) memory[offset] = 1;
 }
 
-static uint64_t spawn_true_once(void) {
+// One spawn of /bin/true: the whole call-to-reaped time, and how long posix_spawn kept the caller blocked.
+static void spawn_true_once(uint64_t *total_ns, uint64_t *blocked_ns) {
   char *argv[] = {"/bin/true", NULL};
   pid_t pid;
   uint64_t start = now_ns();
   int error = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+  uint64_t spawned = now_ns();
   if (error != 0) {
     errno = error;
     die("posix_spawn");
@@ -64,15 +68,30 @@ static uint64_t spawn_true_once(void) {
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) die("waitpid");
   }
-  return now_ns() - start;
+  *total_ns = now_ns() - start;
+  *blocked_ns = spawned - start;
+}
+
+static void print_array(const char *name, const uint64_t *values, int count) {
+  printf("\"%s\":[", name);
+  for (int i = 0; i < count; i++) printf("%s%llu", i ? "," : "", (unsigned long long)values[i]);
+  printf("]");
 }
 
 static int run_spawn(size_t rss_bytes, int iterations) {
   touch_memory(rss_bytes);
-  for (int i = 0; i < 3; i++) spawn_true_once();  // warm the page cache and the dynamic loader
-  printf("{\"residentBytes\":%lld,\"samplesNs\":[", resident_bytes());
-  for (int i = 0; i < iterations; i++) printf("%s%llu", i ? "," : "", (unsigned long long)spawn_true_once());
-  printf("]}\n");
+  uint64_t *total_ns = calloc((size_t)iterations + 1, sizeof *total_ns);
+  uint64_t *blocked_ns = calloc((size_t)iterations + 1, sizeof *blocked_ns);
+  if (!total_ns || !blocked_ns) die("calloc");
+  for (int i = 0; i < 3; i++) spawn_true_once(&total_ns[0], &blocked_ns[0]);  // warm the page cache and the loader
+  for (int i = 0; i < iterations; i++) spawn_true_once(&total_ns[i], &blocked_ns[i]);
+  printf("{\"residentBytes\":%lld,", resident_bytes());
+  print_array("samplesNs", total_ns, iterations);
+  printf(",");
+  print_array("blockedNs", blocked_ns, iterations);
+  printf("}\n");
+  free(total_ns);
+  free(blocked_ns);
   return 0;
 }
 

@@ -100,24 +100,29 @@ async function measureRssLevel(rssBytes, baseline, results) {
     log(`RSS ${levelGiB} GiB: C posix_spawn baseline (${when})`);
     const c = await runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / 2))], 120_000);
     checkResident(`baseline at ${levelGiB} GiB`, rssBytes, c.residentBytes);
-    return c.samplesNs;
+    return c;
   };
-  const cSamplesNs = await cHalf('first half');
+  const cFirst = await cHalf('first half');
   log(`RSS ${levelGiB} GiB: node worker (child_process, canfork spawn/spawnSync, canFork, smaps, maps)`);
   const worker = await runWorker({ kind: 'rss', rssBytes, spawnBudgetMs: settings.spawnBudgetMs, rounds: settings.rounds, microTimeMs: settings.microTimeMs });
   checkResident(`worker at ${levelGiB} GiB`, rssBytes, worker.residentBytes);
-  cSamplesNs.push(...await cHalf('second half'));
+  const cSecond = await cHalf('second half');
+  const cMs = (key) => summarize([...cFirst[key], ...cSecond[key]].map((nsValue) => nsValue / 1e6));
 
   const spawnFigures = figures({
     childProcessMs: worker.childProcess.latencyMs,
     canforkMs: worker.canfork?.latencyMs,
     canforkSyncMs: worker.canforkSync?.latencyMs,
-    posixSpawnMs: summarize(cSamplesNs.map((nsValue) => nsValue / 1e6)),
+    posixSpawnMs: cMs('samplesNs'),
     childProcessStallMs: worker.childProcess.stallMs,
     canforkStallMs: worker.canfork?.stallMs,
     idleStallMs: worker.idle.stallMs,
   });
-  const callStats = figures({ childProcessCallMs: worker.childProcess.callMs, canforkCallMs: worker.canfork?.callMs }).stats;
+  const callStats = {
+    ...figures({ childProcessCallMs: worker.childProcess.callMs, canforkCallMs: worker.canfork?.callMs }).stats,
+    // The floor for the stall: how long glibc's posix_spawn (itself a CLONE_VFORK) blocked its caller.
+    ...figures({ posixSpawnBlockedMs: cMs('blockedNs') }).stats,
+  };
   results.spawn.push({ rssBytes, residentBytes: worker.residentBytes, ...spawnFigures.row, stats: { ...spawnFigures.stats, ...callStats } });
   const fork = forkCheckFigures(worker.forkCheck);
   results.canFork.push({ rssBytes, vmas: worker.vmas, ...fork.row, stats: fork.stats });

@@ -51,6 +51,14 @@ describe('evaluateTargets', () => {
     expect(verdicts['call overhead within 2× of C']).toMatchObject({ status: 'missed', detail: 'getrlimit 2.53×, tryAllocate(1 GiB) 1.17×' });
   });
 
+  it('sets the stall beside the longest time C posix_spawn (a vfork) blocked its caller', () => {
+    const measured = results(0.5, 0.3);
+    measured.spawn.forEach((row, i) => { row.stats = { ...row.stats, posixSpawnBlockedMs: at(0.1 * (i + 1)) }; });
+    const stall = evaluateTargets(measured).find((t) => t.target === 'canfork event-loop stall < 1 ms at any RSS');
+    expect(stall?.detail).toMatch(/; C posix_spawn \(a vfork too\) blocked its caller up to 0\.15 ms at 0 GiB, 0\.3 ms at 8 GiB$/);
+    expect(markdownReport(measured)).toContain('| 0 GiB | not yet measured | not yet measured | 0.1 ms (0.09–0.15) |');
+  });
+
   it('says "not measured" where canfork spawn or canFork() were not there yet, and no 8 GiB row in quick mode', () => {
     const missing = evaluateTargets(results(null, null));
     expect(missing.find((t) => t.target.startsWith('canfork spawn within'))).toMatchObject({ status: 'not measured' });
