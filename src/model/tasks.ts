@@ -5,6 +5,11 @@ import type { CgroupPidsLevel, ForkReason, ForkWarning, NprocReport, TasksReport
 
 export const CAP_SYS_ADMIN = 21;
 export const CAP_SYS_RESOURCE = 24;
+/**
+ * alloc_pid() hands out pids from RESERVED_PIDS up to pid_max − 1 once its cursor has passed 300 (include/linux/pid.h),
+ * which it does within moments of boot: the pids a fork can still get are those of that range not in use.
+ */
+export const RESERVED_PIDS = 300;
 
 export interface TasksInput {
   realUid: number;
@@ -17,6 +22,12 @@ export interface TasksInput {
   machineTasks: number;
   threadsMax: number;
   pidMax: number;
+  /**
+   * Pid numbers in use from RESERVED_PIDS to pid_max − 1: every task's id, process group and session. Absent or
+   * null when not counted (then nr_threads estimates it; it may undercount the group and session ids that
+   * outlive their leaders).
+   */
+  pidsInUse?: number | null;
   cgroup: { version: 1 | 2; path: string; levels: CgroupPidsLevel[] } | null;
 }
 
@@ -46,6 +57,17 @@ export function nprocExemption(realUid: number, capEff: bigint): NprocReport['ex
 export function uidTasksNeeded(input: Omit<TasksInput, 'uidTasks'>): boolean {
   if (nprocExemption(input.realUid, input.capEff) !== null || input.nprocSoft === Infinity) return false;
   return input.nprocSoft - input.machineTasks < AT_RISK_SHARE * input.nprocSoft + 1;
+}
+
+/** Allocatable pids under kernel.pid_max: RESERVED_PIDS .. pid_max − 1 (at least one: pid_max is ≥ 301). */
+function pidRange(pidMax: number): number {
+  return Math.max(1, pidMax - RESERVED_PIDS);
+}
+
+/** Whether the pids in use must be counted: only when even nr_threads comes within 10 % of the allocatable range. */
+export function pidsInUseNeeded(input: Pick<TasksInput, 'machineTasks' | 'pidMax'>): boolean {
+  const range = pidRange(input.pidMax);
+  return range - input.machineTasks < AT_RISK_SHARE * range + 1;
 }
 
 interface Check {
@@ -90,12 +112,19 @@ export function decideTasks(input: TasksInput): TasksDecision {
     reason: { code: 'EAGAIN', cause: 'threads-max', message: `${input.machineTasks} tasks on the machine reach kernel.threads-max ${input.threadsMax}` },
     near: `${input.machineTasks} tasks on the machine, within 10 % of kernel.threads-max ${input.threadsMax}`,
   }, reasons, warnings) || nearLimit;
-  // alloc_pid: pids 1 .. pid_max−1; each task holds one (nr_threads counts them in the initial namespace).
+  // alloc_pid: idr_alloc_cyclic() over RESERVED_PIDS .. pid_max − 1 fails (-ENOSPC → EAGAIN) when every number is
+  // taken, by a task, or by a process group or session that outlives its leader.
+  const pidsInUse = input.pidsInUse ?? input.machineTasks;
+  const range = pidRange(input.pidMax);
+  const counted = input.pidsInUse !== null && input.pidsInUse !== undefined ? '' : ' (estimated by the task count)';
   nearLimit = judge({
-    after: input.machineTasks + 1,
-    limit: input.pidMax - 1,
-    reason: { code: 'EAGAIN', cause: 'pid-max', message: `${input.machineTasks} pids in use leave none free under kernel.pid_max ${input.pidMax}` },
-    near: `${input.machineTasks} pids in use, within 10 % of kernel.pid_max ${input.pidMax}`,
+    after: pidsInUse + 1,
+    limit: range,
+    reason: {
+      code: 'EAGAIN', cause: 'pid-max',
+      message: `${pidsInUse} of the ${range} pids from ${RESERVED_PIDS} to kernel.pid_max ${input.pidMax} − 1 are in use${counted}: none is free`,
+    },
+    near: `${pidsInUse} of the ${range} pids from ${RESERVED_PIDS} to kernel.pid_max ${input.pidMax} − 1 are in use${counted}, within 10 %`,
   }, reasons, warnings) || nearLimit;
   // pids_try_charge: every level from the task's cgroup to the root must stay within pids.max.
   for (const level of input.cgroup?.levels ?? []) {
@@ -117,7 +146,7 @@ export function decideTasks(input: TasksInput): TasksDecision {
         tasksCounted: input.uidTasks !== null,
       },
       threads: { current: input.machineTasks, max: input.threadsMax },
-      pids: { current: input.machineTasks, max: input.pidMax },
+      pids: { current: pidsInUse, max: input.pidMax },
       cgroup: input.cgroup,
     },
     reasons,

@@ -1,6 +1,6 @@
 // copy_process()'s EAGAIN rules over plain numbers.
 import { describe, expect, it } from 'vitest';
-import { decideTasks, nprocExemption, uidTasksNeeded, type TasksInput } from '../../src/model/tasks';
+import { decideTasks, nprocExemption, pidsInUseNeeded, RESERVED_PIDS, uidTasksNeeded, type TasksInput } from '../../src/model/tasks';
 import { combineDecisions } from '../../src/model/verdict';
 
 const CAP_SYS_ADMIN = 1n << 21n;
@@ -64,9 +64,29 @@ describe('threads-max, pid_max', () => {
     expect(causes({ machineTasks: 100_000, pidMax: 4194304 })).toEqual(['threads-max']);
   });
 
-  it('pid_max: pids 1 .. pid_max − 1', () => {
-    expect(causes({ machineTasks: 32767, threadsMax: 1e6 })).toEqual(['pid-max']);
-    expect(causes({ machineTasks: 32766, threadsMax: 1e6 })).toEqual([]);
+  it('pid_max: fails when every pid from RESERVED_PIDS (300) to pid_max − 1 is in use', () => {
+    expect(RESERVED_PIDS).toBe(300);
+    expect(causes({ pidsInUse: 32467, threadsMax: 1e6 })).toEqual([]);
+    const full = decideTasks(input({ pidsInUse: 32468, threadsMax: 1e6 }));
+    expect(full.reasons).toEqual([expect.objectContaining({ code: 'EAGAIN', cause: 'pid-max', limit: 32468, value: 32469 })]);
+    expect(full.reasons[0]?.message).toBe('32468 of the 32468 pids from 300 to kernel.pid_max 32768 − 1 are in use: none is free');
+    expect(full.report.pids).toEqual({ current: 32468, max: 32768 });
+    // pid_max at its minimum, 301: one allocatable pid, 300.
+    expect(causes({ pidsInUse: 0, pidMax: 301 })).toEqual([]);
+    expect(causes({ pidsInUse: 1, pidMax: 301 })).toEqual(['pid-max']);
+  });
+
+  it('pid_max: without a count, the task count estimates the pids in use, and says so', () => {
+    const estimated = decideTasks(input({ machineTasks: 32468, threadsMax: 1e6 }));
+    expect(estimated.reasons[0]?.message).toMatch(/are in use \(estimated by the task count\): none is free$/);
+    expect(causes({ machineTasks: 32467, threadsMax: 1e6, pidsInUse: null })).toEqual([]);
+  });
+
+  it('pid_max: counting is needed only when the task count comes within 10 % of the range', () => {
+    expect(pidsInUseNeeded({ machineTasks: 200, pidMax: 32768 })).toBe(false);
+    expect(pidsInUseNeeded({ machineTasks: 29_300, pidMax: 32768 })).toBe(true);
+    expect(pidsInUseNeeded({ machineTasks: 200, pidMax: 301 })).toBe(true);
+    expect(pidsInUseNeeded({ machineTasks: 0, pidMax: 301 })).toBe(true);
   });
 });
 
