@@ -4,20 +4,21 @@
 import { readFileSync } from 'node:fs';
 import { constants, release } from 'node:os';
 import { tryAllocate } from './mmap';
-import { accountableVmas, decideMemory, isKernelBefore52, possiblyAccountableVmas, type MemoryDecision, type MemoryInput } from './model/memory';
+import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, type MemoryDecision, type MemoryInput } from './model/memory';
 import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, OvercommitMode } from './model/report';
 import { CAP_SYS_ADMIN, decideTasks, hasCapability, uidTasksNeeded, type TasksInput } from './model/tasks';
 import { combineDecisions } from './model/verdict';
+import { getrlimit } from './rlimit';
 import { pageBytes } from './procfs/auxv';
-import { locatePidsCgroup, parseCgroupMounts, parseProcCgroup, readPidsLevels } from './procfs/cgroup';
+import { locatePidsCgroup, parseCgroupMounts, parseProcCgroup, readPidsLevels, type CgroupMount } from './procfs/cgroup';
 import { parseLimits } from './procfs/limits';
-import { readLoadavg } from './procfs/loadavg';
-import { parseMaps, parseSmaps } from './procfs/maps';
+import { readLoadavg, type Loadavg } from './procfs/loadavg';
+import { parseSmaps, summarisePrivateVmas } from './procfs/maps';
 import { readMeminfo, type Meminfo } from './procfs/meminfo';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
-import { countTasksOfUid, readTaskOwners } from './procfs/processes';
-import { parseStatus, type ProcessStatus } from './procfs/status';
-import { readKernelSysctls, readOvercommitMode, readReserveSysctls } from './procfs/sysctl';
+import { countTasksOfUid, readTaskOwners, type TaskOwner } from './procfs/processes';
+import { parseStatus } from './procfs/status';
+import { readKernelSysctls, readOvercommitMode, readReserveSysctls, type KernelSysctls } from './procfs/sysctl';
 import { optionalBoolean, validateOptions, validatePid } from './validate';
 
 export interface CanForkOptions {
@@ -29,13 +30,28 @@ export interface CanForkOptions {
   exact?: boolean;
 }
 
-/** The machine-wide numbers of every answer: overcommit mode, RAM, swap, commit counters, thread and pid counts. */
-export function machineSummary(): MachineSummary {
-  const meminfo = readMeminfo();
-  const kernel = readKernelSysctls();
-  const loadavg = readLoadavg();
+/**
+ * The machine-wide files an answer depends on, read once. canFork() reads a fresh one per call; the CLI judges
+ * every process of one scan against the same one (a consistent picture, and each file read once per scan).
+ */
+export interface MachineSnapshot {
+  meminfo: Meminfo;
+  overcommit: OvercommitMode;
+  kernel: KernelSysctls;
+  loadavg: Loadavg;
+  /** Everything of MemoryInput that is not about the process. */
+  memory: Omit<MemoryInput, 'capSysAdmin' | 'totalVmBytes' | 'vmaCharges' | 'vmasExact'>;
+  /** The cgroup mounts of this process's mount namespace (/proc/self/mountinfo). */
+  cgroupMounts: CgroupMount[];
+  /** Every process's real uid and threads: read on first need, at most once per snapshot. */
+  taskOwners: TaskOwner[] | null;
+}
+
+/** The MachineSummary of a snapshot (or of the files it is made of): what the CLI shows above its rows. */
+export function snapshotSummary(machine: Pick<MachineSnapshot, 'meminfo' | 'overcommit' | 'kernel' | 'loadavg'>): MachineSummary {
+  const { meminfo, kernel, loadavg } = machine;
   return {
-    overcommit: readOvercommitMode(),
+    overcommit: machine.overcommit,
     totalRamBytes: meminfo.memTotalBytes,
     totalSwapBytes: meminfo.swapTotalBytes,
     commitLimitBytes: meminfo.commitLimitBytes,
@@ -46,58 +62,72 @@ export function machineSummary(): MachineSummary {
   };
 }
 
-function unreadable(path: string, code: string, consequence: string): ForkWarning {
-  return { cause: 'unreadable', message: `open ${code} ${path}: ${consequence}` };
+/** The machine-wide numbers of every answer: overcommit mode, RAM, swap, commit counters, thread and pid counts. */
+export function machineSummary(): MachineSummary {
+  return snapshotSummary({ meminfo: readMeminfo(), kernel: readKernelSysctls(), loadavg: readLoadavg(), overcommit: readOvercommitMode() });
 }
 
-function memoryInput(status: ProcessStatus, meminfo: Meminfo, overcommit: OvercommitMode): Omit<MemoryInput, 'vmas' | 'vmasExact'> {
+/** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
+export function readMachineSnapshot(): MachineSnapshot {
+  const meminfo = readMeminfo();
+  const overcommit = readOvercommitMode();
   const kernelBefore52 = isKernelBefore52(release());
   // The reserves only count in mode 2 and in the pre-5.2 mode 0; elsewhere two file reads are saved.
   const reserves = overcommit === 2 || (overcommit === 0 && kernelBefore52)
     ? readReserveSysctls()
     : { adminReserveKbytes: 0, userReserveKbytes: 0 };
+  const mountsPath = '/proc/self/mountinfo';
   return {
+    meminfo,
     overcommit,
-    kernelBefore52,
-    pageBytes: pageBytes(),
-    memTotalBytes: meminfo.memTotalBytes,
-    swapTotalBytes: meminfo.swapTotalBytes,
-    commitLimitBytes: meminfo.commitLimitBytes,
-    committedBytes: meminfo.committedBytes,
-    freeEstimateBytes: meminfo.memFreeBytes + meminfo.buffersBytes + meminfo.cachedBytes + meminfo.swapCachedBytes -
-      meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
-    ...reserves,
-    capSysAdmin: hasCapability(status.capEff, CAP_SYS_ADMIN),
-    totalVmBytes: status.totalVmBytes,
+    kernel: readKernelSysctls(),
+    loadavg: readLoadavg(),
+    memory: {
+      overcommit,
+      kernelBefore52,
+      pageBytes: pageBytes(),
+      memTotalBytes: meminfo.memTotalBytes,
+      swapTotalBytes: meminfo.swapTotalBytes,
+      commitLimitBytes: meminfo.commitLimitBytes,
+      committedBytes: meminfo.committedBytes,
+      freeEstimateBytes: meminfo.memFreeBytes + meminfo.buffersBytes + meminfo.cachedBytes + meminfo.swapCachedBytes -
+        meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
+      ...reserves,
+    },
+    cgroupMounts: parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
+    taskOwners: null,
   };
 }
 
+function unreadable(path: string, code: string, consequence: string): ForkWarning {
+  return { cause: 'unreadable', message: `open ${code} ${path}: ${consequence}` };
+}
+
+type ProcessMemoryInput = Omit<MemoryInput, 'vmaCharges' | 'vmasExact'>;
+
 /** maps first; smaps only when the maps bound is not enough (or `exact`). */
-function judgeMemory(pid: number, base: Omit<MemoryInput, 'vmas' | 'vmasExact'>, exact: boolean): MemoryDecision & { extraWarnings: ForkWarning[] } {
+function judgeMemory(pid: number, base: ProcessMemoryInput, exact: boolean): MemoryDecision & { extraWarnings: ForkWarning[] } {
   const extraWarnings: ForkWarning[] = [];
   const maps = readProcessFile(pid, 'maps');
   if ('denied' in maps) {
     extraWarnings.push(unreadable(maps.path, maps.denied, 'VMAs unknown'));
-    return { ...decideMemory({ ...base, vmas: null, vmasExact: false }), extraWarnings };
+    return { ...decideMemory({ ...base, vmaCharges: null, vmasExact: false }), extraWarnings };
   }
-  const bounded = decideMemory({ ...base, vmas: possiblyAccountableVmas(parseMaps(maps.text, maps.path)), vmasExact: false });
+  const bounded = decideMemory({ ...base, vmaCharges: summarisePrivateVmas(maps.text, base.pageBytes, maps.path), vmasExact: false });
   const settled = base.overcommit === 1 || (bounded.reasons.length === 0 && !bounded.nearLimit && !bounded.unknown);
   if (settled && !exact) return { ...bounded, extraWarnings };
   const smaps = readProcessFile(pid, 'smaps');
   if ('denied' in smaps) {
     extraWarnings.push(unreadable(smaps.path, smaps.denied, 'VmFlags unknown'));
-    return { ...(settled ? bounded : decideMemory({ ...base, vmas: null, vmasExact: false })), extraWarnings };
+    return { ...(settled ? bounded : decideMemory({ ...base, vmaCharges: null, vmasExact: false })), extraWarnings };
   }
-  return { ...decideMemory({ ...base, vmas: accountableVmas(parseSmaps(smaps.text, smaps.path)), vmasExact: true }), extraWarnings };
+  const charged = summariseVmas(accountableVmas(parseSmaps(smaps.text, smaps.path)), base.pageBytes);
+  return { ...decideMemory({ ...base, vmaCharges: charged, vmasExact: true }), extraWarnings };
 }
 
-function judgeCgroup(pid: number, warnings: ForkWarning[]): { cgroup: TasksInput['cgroup']; unknown: boolean } {
+function judgeCgroup(pid: number, mounts: CgroupMount[], warnings: ForkWarning[]): { cgroup: TasksInput['cgroup']; unknown: boolean } {
   const membership = readPublicProcessFile(pid, 'cgroup');
-  const mountsPath = '/proc/self/mountinfo';
-  const placement = locatePidsCgroup(
-    parseProcCgroup(membership.text, membership.path),
-    parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
-  );
+  const placement = locatePidsCgroup(parseProcCgroup(membership.text, membership.path), mounts);
   if (placement === null) return { cgroup: null, unknown: false };
   let levels: CgroupPidsLevel[];
   try {
@@ -131,38 +161,59 @@ function runTrial(bytes: number, memoryFails: boolean, warnings: ForkWarning[]):
  *   when there is no such process.
  */
 export function canFork(options?: CanForkOptions): ForkReport {
+  const checked = checkOptions(options);
+  return judgeProcess(readMachineSnapshot(), checked);
+}
+
+/** canFork() against a snapshot read before (internal: the CLI's scan reads one for all its processes). */
+export function canForkWithSnapshot(machine: MachineSnapshot, options?: CanForkOptions): ForkReport {
+  return judgeProcess(machine, checkOptions(options));
+}
+
+function checkOptions(options: CanForkOptions | undefined): { pid: number; trial: boolean; exact: boolean } {
   const { pid: pidOption, trial: trialOption, exact: exactOption } = validateOptions(options);
   if (pidOption !== undefined) validatePid(pidOption, 'options.pid');
   const trial = optionalBoolean(trialOption, 'options.trial');
   const exact = optionalBoolean(exactOption, 'options.exact');
-  const pid = pidOption ?? process.pid;
+  return { pid: pidOption ?? process.pid, trial, exact };
+}
 
+/** RLIMIT_NPROC of `pid`: getrlimit(2) for this process (the same signal->rlim, without a file to read and parse). */
+function processNproc(pid: number): { soft: number; hard: number } {
+  if (pid === process.pid) return getrlimit('nproc');
+  const limitsFile = readPublicProcessFile(pid, 'limits');
+  return parseLimits(limitsFile.text, limitsFile.path).nproc;
+}
+
+function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean }): ForkReport {
   const statusFile = readPublicProcessFile(pid, 'status');
   const status = parseStatus(statusFile.text, statusFile.path);
-  const limitsFile = readPublicProcessFile(pid, 'limits');
-  const nproc = parseLimits(limitsFile.text, limitsFile.path).nproc;
-  const meminfo = readMeminfo();
-  const overcommit = readOvercommitMode();
-  const kernel = readKernelSysctls();
-  const loadavg = readLoadavg();
+  const nproc = processNproc(pid);
 
-  const memory = judgeMemory(pid, memoryInput(status, meminfo, overcommit), exact);
+  const memoryBase: ProcessMemoryInput = {
+    ...machine.memory,
+    capSysAdmin: hasCapability(status.capEff, CAP_SYS_ADMIN),
+    totalVmBytes: status.totalVmBytes,
+  };
+  const memory = judgeMemory(pid, memoryBase, exact);
 
   const cgroupWarnings: ForkWarning[] = [];
-  const cgroup = judgeCgroup(pid, cgroupWarnings);
+  const cgroup = judgeCgroup(pid, machine.cgroupMounts, cgroupWarnings);
   const tasksBase: Omit<TasksInput, 'uidTasks'> = {
     realUid: status.realUid,
     capEff: status.capEff,
     nprocSoft: nproc.soft,
     nprocHard: nproc.hard,
-    machineTasks: loadavg.threads,
-    threadsMax: kernel.threadsMax,
-    pidMax: kernel.pidMax,
+    machineTasks: machine.loadavg.threads,
+    threadsMax: machine.kernel.threadsMax,
+    pidMax: machine.kernel.pidMax,
     cgroup: cgroup.cgroup,
   };
   let uidTasks: number | null = null;
   if (exact || uidTasksNeeded(tasksBase)) {
-    uidTasks = countTasksOfUid(readTaskOwners(new Map([[pid, statusFile.text]])), status.realUid);
+    // The status text just read stands in for this process's entry (each /proc file is read once per answer).
+    machine.taskOwners ??= readTaskOwners(new Map([[pid, statusFile.text]]));
+    uidTasks = countTasksOfUid(machine.taskOwners, status.realUid);
   }
   const tasks = decideTasks({ ...tasksBase, uidTasks });
 

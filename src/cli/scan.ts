@@ -1,12 +1,18 @@
-// Collects the reports the CLI presents: one canFork() per process, plus the machine summary.
+// Collects the reports the CLI presents: one canFork() per process against one machine snapshot, plus its summary.
 // A process that exits mid-scan is skipped; one that cannot be read is kept as "unknown".
 import type { ForkReport, MachineSummary } from '../model/report';
 
+/** One reading of the machine-wide numbers, and canFork() of any process against that same reading. */
+export interface MachineView {
+  summary: MachineSummary;
+  canFork(pid: number, options: { trial: boolean; exact: boolean }): ForkReport;
+}
+
 /** Where reports come from: the real kernel in main.ts, built objects in the presenter's tests. */
 export interface ForkSource {
-  machineSummary(): MachineSummary;
+  /** Reads meminfo, the sysctls, loadavg and the cgroup mounts once: every row of a scan is judged against it. */
+  snapshotMachine(): MachineView;
   listPids(): number[];
-  canFork(pid: number, options: { trial: boolean; exact: boolean }): ForkReport;
   /**
    * The command name and whether the process has user memory (kernel threads and zombies do not, and
    * never fork from user space); null when the process is gone or unreadable.
@@ -60,7 +66,7 @@ export interface ScanOptions {
  */
 export function scan(source: ForkSource, options: ScanOptions): Scan {
   const started = process.hrtime.bigint();
-  const machine = source.machineSummary();
+  const view = source.snapshotMachine();
   const requested = new Set(options.pids);
   const wanted = options.all || requested.size === 0 ? [...new Set([...source.listPids(), ...requested])] : [...requested];
   const processes: ProcessEntry[] = [];
@@ -76,7 +82,7 @@ export function scan(source: ForkSource, options: ScanOptions): Scan {
     let error: ProcessEntry['error'] = null;
     try {
       // Requested pids get the exact answer (smaps VmFlags); a full scan settles for maps where it can.
-      report = source.canFork(pid, { trial: options.trial, exact: requested.has(pid) });
+      report = view.canFork(pid, { trial: options.trial, exact: requested.has(pid) });
     } catch (caught) {
       error = errorInfo(caught);
     }
@@ -88,5 +94,5 @@ export function scan(source: ForkSource, options: ScanOptions): Scan {
     processes.push({ pid, comm: described?.comm ?? '', report, error });
   }
   const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { machine, processes, missing, skippedKernelThreads, durationSeconds, takenAt: new Date() };
+  return { machine: view.summary, processes, missing, skippedKernelThreads, durationSeconds, takenAt: new Date() };
 }

@@ -1,14 +1,19 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
-import { canFork, machineSummary } from '../can-fork';
+import { canForkWithSnapshot, readMachineSnapshot, snapshotSummary } from '../can-fork';
 import { readPublicProcessFile } from '../procfs/process-file';
 import { listPids } from '../procfs/processes';
 import { parseStatus } from '../procfs/status';
 import type { ForkSource } from './scan';
 
 export const systemSource: ForkSource = {
-  machineSummary,
+  snapshotMachine() {
+    const machine = readMachineSnapshot();
+    return {
+      summary: snapshotSummary(machine),
+      canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }),
+    };
+  },
   listPids,
-  canFork: (pid, { trial, exact }) => canFork({ pid, trial, exact }),
   describe(pid) {
     try {
       const file = readPublicProcessFile(pid, 'status');

@@ -22,11 +22,22 @@ export interface MemoryInput {
   /** The target's mm->total_vm (VmSize); bounds every VMA and their sum when maps is unreadable. */
   totalVmBytes: number | null;
   /**
-   * The VMAs fork would charge. With `vmasExact` they are the `ac`, non-`dc` ones from smaps; otherwise every
-   * private VMA from maps, an upper bound. null when neither maps nor smaps could be read.
+   * The VMAs fork would charge, summarised. With `vmasExact` they are the `ac`, non-`dc` ones from smaps;
+   * otherwise every private VMA from maps, an upper bound. null when neither maps nor smaps could be read.
    */
-  vmas: AccountableVma[] | null;
+  vmaCharges: VmaCharges | null;
   vmasExact: boolean;
+}
+
+/**
+ * All the memory rules need of the charged VMAs: their page sum and the largest few. Summarised while the
+ * VMAs are read, so that a process with thousands of VMAs costs no object per VMA.
+ */
+export interface VmaCharges {
+  /** Σ vma_pages() over the VMAs: what dup_mmap charges in all. */
+  sumPages: number;
+  /** Biggest first, at most LARGEST_VMAS_LISTED; of equal sizes the one listed first (lower address) comes first. */
+  largest: AccountableVma[];
 }
 
 export interface MemoryDecision {
@@ -56,6 +67,32 @@ export function accountableVmas(vmas: ReadonlyArray<{ start: bigint; end: bigint
     .map(({ start, end, bytes, path }) => ({ start, end, bytes, path }));
 }
 
+/** Whether a VMA of `bytes` would enter `largest` (biggest first): the test before building its object. */
+export function entersLargest(largest: readonly AccountableVma[], bytes: number): boolean {
+  const last = largest[LARGEST_VMAS_LISTED - 1];
+  return last === undefined || bytes > last.bytes;
+}
+
+/** Inserts `vma` into `largest` (biggest first, at most LARGEST_VMAS_LISTED); an equal size goes after those listed. */
+export function insertLargest(largest: AccountableVma[], vma: AccountableVma): void {
+  if (!entersLargest(largest, vma.bytes)) return;
+  // Insertion into a short sorted list: cheaper than sorting every VMA on each call.
+  const at = largest.findIndex((listed) => vma.bytes > listed.bytes);
+  largest.splice(at < 0 ? largest.length : at, 0, vma);
+  if (largest.length > LARGEST_VMAS_LISTED) largest.length = LARGEST_VMAS_LISTED;
+}
+
+/** Summarises VMAs in address order (as smaps lists them) into what the memory rules need. */
+export function summariseVmas(vmas: Iterable<AccountableVma>, pageBytes: number): VmaCharges {
+  const largest: AccountableVma[] = [];
+  let sumPages = 0;
+  for (const vma of vmas) {
+    sumPages += Math.floor(vma.bytes / pageBytes); // vma_pages()
+    insertLargest(largest, vma);
+  }
+  return { sumPages, largest };
+}
+
 function describeVma(vma: AccountableVma): string {
   return `${vma.start.toString(16)}-${vma.end.toString(16)} ${vma.path === '' ? '(anonymous)' : vma.path}`;
 }
@@ -72,26 +109,17 @@ interface Charges {
 
 function charges(input: MemoryInput): Charges {
   const page = input.pageBytes;
-  if (input.vmas === null) {
+  if (input.vmaCharges === null) {
     if (input.totalVmBytes === null) return { largest: null, largestVmas: [], sumBytes: 0, sumPages: 0, largestPages: 0, bounded: 'none' };
     const pages = Math.floor(input.totalVmBytes / page);
     return { largest: null, largestVmas: [], sumBytes: input.totalVmBytes, sumPages: pages, largestPages: pages, bounded: 'total-vm' };
   }
-  const largestVmas: AccountableVma[] = [];
-  let sumPages = 0;
-  for (const vma of input.vmas) {
-    sumPages += Math.floor(vma.bytes / page); // vma_pages()
-    // Insertion into a short sorted list: cheaper than sorting every VMA on each call.
-    const last = largestVmas[LARGEST_VMAS_LISTED - 1];
-    if (last !== undefined && vma.bytes <= last.bytes) continue;
-    const at = largestVmas.findIndex((listed) => vma.bytes > listed.bytes);
-    largestVmas.splice(at < 0 ? largestVmas.length : at, 0, vma);
-    largestVmas.length = Math.min(largestVmas.length, LARGEST_VMAS_LISTED);
-  }
+  const { sumPages, largest: largestVmas } = input.vmaCharges;
   const largest = largestVmas[0] ?? null;
   return {
     largest,
-    largestVmas,
+    // A copy: the report is handed out, the summary may be shared by several decisions.
+    largestVmas: [...largestVmas],
     sumBytes: sumPages * page,
     sumPages,
     largestPages: largest === null ? 0 : Math.floor(largest.bytes / page),

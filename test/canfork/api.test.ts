@@ -1,10 +1,14 @@
 // canFork() / assertCanFork() on this process and on others: shape, options, errors, permissions.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { assertCanFork, canFork, machineSummary, type ForkError } from '../../src/index';
+import { canForkWithSnapshot, readMachineSnapshot } from '../../src/can-fork';
+import { assertCanFork, canFork, machineSummary, mmap, prlimit, type ForkError } from '../../src/index';
+import { readLimits } from '../../src/procfs/limits';
+import { countTasksOfUid } from '../../src/procfs/processes';
 import { listPids } from '../../src/procfs/processes';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
-import { MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
+import { GiB, MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
 import { distEntry, useHolders } from './holder';
 
 const isRoot = process.getuid?.() === 0;
@@ -57,6 +61,57 @@ describe('canFork() on this process', () => {
     if (cgroup === null) return;
     for (const level of cgroup.levels) expect(level.current).toBeGreaterThanOrEqual(1);
     expect(cgroup.levels[0]?.path ?? cgroup.path).toBe(cgroup.path);
+  });
+});
+
+describe('RLIMIT_NPROC: getrlimit for this process, /proc/PID/limits for another', () => {
+  it('this process: the limits /proc/self/limits shows', () => {
+    expect(canFork().tasks.nproc).toMatchObject(readLimits('self').nproc);
+  });
+
+  it('a child whose soft limit was lowered: the lowered one', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await once(child, 'spawn');
+      const lowered = Math.min(readLimits('self').nproc.soft, 100000) - 1;
+      prlimit(child.pid!, 'nproc', { soft: lowered });
+      expect(canFork({ pid: child.pid! }).tasks.nproc).toMatchObject({ soft: lowered, hard: readLimits(child.pid!).nproc.hard });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('one machine snapshot for several answers (what the CLI scan does)', () => {
+  it('answers against a snapshot show its numbers; canFork() reads fresh ones', () => {
+    const snapshot = readMachineSnapshot();
+    // Committed_AS grows by the size of a new accountable mapping.
+    const mapping = mmap(GiB);
+    try {
+      const against = canForkWithSnapshot(snapshot);
+      expect(against.memory.committedBytes).toBe(snapshot.meminfo.committedBytes);
+      expect(against.tasks.threads.current).toBe(snapshot.loadavg.threads);
+      expect(canFork().memory.committedBytes).not.toBe(snapshot.meminfo.committedBytes);
+    } finally {
+      mapping.unmap();
+    }
+  });
+
+  it('the uid task count is read once per snapshot, on the first answer that needs it', () => {
+    const snapshot = readMachineSnapshot();
+    expect(snapshot.taskOwners).toBeNull();
+    const settled = canForkWithSnapshot(snapshot);
+    expect(snapshot.taskOwners === null).toBe(!settled.tasks.nproc.tasksCounted);
+    const exact = canForkWithSnapshot(snapshot, { exact: true });
+    const owners = snapshot.taskOwners;
+    expect(owners).not.toBeNull();
+    expect(exact.tasks.nproc.tasks).toBe(countTasksOfUid(owners!, process.getuid!()));
+    canForkWithSnapshot(snapshot, { exact: true, pid: process.ppid });
+    expect(snapshot.taskOwners).toBe(owners);
+  });
+
+  it('validates options as canFork() does', () => {
+    expectCodedError(() => canForkWithSnapshot(readMachineSnapshot(), { pid: 0 }), RangeError, 'ERR_OUT_OF_RANGE');
   });
 });
 

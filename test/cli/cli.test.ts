@@ -55,6 +55,22 @@ describe('canfork on this machine', () => {
     expect(document.processes.length).toBeGreaterThan(1);
   });
 
+  it('every row of a scan is judged against one machine snapshot, even while tasks come and go', () => {
+    // A shell forking /bin/true in a loop moves nr_threads and Committed_AS between two rows' reads.
+    const churn = spawn('sh', ['-c', 'while :; do /bin/true; done'], { stdio: 'ignore' });
+    try {
+      const document = JSON.parse(runCanfork(['--json']).stdout);
+      const reports = document.processes.flatMap((entry: { report: unknown }) => (entry.report ? [entry.report] : []));
+      expect(reports.length).toBeGreaterThan(1);
+      for (const report of reports) {
+        expect(report.memory.committedBytes, `pid ${report.pid}`).toBe(document.machine.committedBytes);
+        expect(report.tasks.threads, `pid ${report.pid}`).toEqual(document.machine.threads);
+      }
+    } finally {
+      process.kill(churn.pid!, 'SIGKILL');
+    }
+  });
+
   it('--prometheus of every process passes promtool check metrics', () => {
     const result = runCanfork(['--prometheus']);
     expect([0, 1]).toContain(result.status);

@@ -117,14 +117,16 @@ export function scanOf(entries: ProcessEntry[], missing: number[] = []): Scan {
 /** A ForkSource over built reports: `reports` by pid; pids in `vanishing` throw ESRCH as if they exited. */
 export function builtSource(reports: Map<number, ForkReport | Error>, comms: Map<number, string> = new Map()): ForkSource {
   return {
-    machineSummary: () => machine,
+    snapshotMachine: () => ({
+      summary: machine,
+      canFork: (pid) => {
+        const report = reports.get(pid);
+        if (report === undefined) throw Object.assign(new Error(`kill ESRCH`), { code: 'ESRCH' });
+        if (report instanceof Error) throw report;
+        return report;
+      },
+    }),
     listPids: () => [...reports.keys()],
-    canFork: (pid) => {
-      const report = reports.get(pid);
-      if (report === undefined) throw Object.assign(new Error(`kill ESRCH`), { code: 'ESRCH' });
-      if (report instanceof Error) throw report;
-      return report;
-    },
     describe: (pid) => (reports.has(pid) ? { comm: comms.get(pid) ?? '', userSpace: true } : null),
     exists: (pid) => reports.has(pid),
   };

@@ -206,6 +206,18 @@ describe('arguments and exit status', () => {
     expect(all.stdout).not.toMatch(/^ +11 /m);
   });
 
+  it('one machine snapshot per scan, whatever the number of processes', async () => {
+    const source = builtSource(new Map([[1, okReport(1)], [2, bigVmaReport(2)], [3, okReport(3)]]));
+    const snapshotMachine = source.snapshotMachine;
+    let snapshots = 0;
+    source.snapshotMachine = () => {
+      snapshots++;
+      return snapshotMachine();
+    };
+    await run(['--json', '--all', '2'], source);
+    expect(snapshots).toBe(1);
+  });
+
   it('exits 1 when a process cannot fork, 0 when all can, 2 for an unreadable pid asked for', async () => {
     expect((await run([], builtSource(new Map([[1, okReport(1)], [2, bigVmaReport(2)]])))).status).toBe(1);
     expect((await run([], builtSource(new Map([[1, okReport(1)]])))).status).toBe(0);

@@ -4,8 +4,8 @@
 // - a verdict never improves when a limit shrinks or a count grows.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideMemory, type MemoryInput } from '../../src/model/memory';
-import type { ForkVerdict } from '../../src/model/report';
+import { decideMemory, summariseVmas, type MemoryInput } from '../../src/model/memory';
+import type { AccountableVma, ForkVerdict } from '../../src/model/report';
 import { decideTasks, type TasksInput } from '../../src/model/tasks';
 import { combineDecisions } from '../../src/model/verdict';
 
@@ -19,7 +19,14 @@ const SEVERITY: Record<ForkVerdict, number> = { ok: 0, 'at-risk': 1, unknown: 2,
 const bytes = (max: number): fc.Arbitrary<number> => fc.nat({ max: max / PAGE }).map((pages) => pages * PAGE);
 const vma = fc.record({ start: fc.constant(0x1000n), end: fc.constant(0x2000n), bytes: bytes(64 * GiB), path: fc.constantFrom('', '[heap]') });
 
-const memoryInput: fc.Arbitrary<MemoryInput> = fc.record({
+// The VMAs stay a list so that a test can grow one; summarised() turns them into the input as canFork() does.
+type RandomMemoryInput = Omit<MemoryInput, 'vmaCharges'> & { vmas: AccountableVma[] | null };
+
+function summarised({ vmas, ...rest }: RandomMemoryInput): MemoryInput {
+  return { ...rest, vmaCharges: vmas === null ? null : summariseVmas(vmas, PAGE) };
+}
+
+const memoryInput: fc.Arbitrary<RandomMemoryInput> = fc.record({
   overcommit: fc.constantFrom(0, 1, 2) as fc.Arbitrary<0 | 1 | 2>,
   kernelBefore52: fc.boolean(),
   pageBytes: fc.constant(PAGE),
@@ -53,9 +60,9 @@ const tasksInput: fc.Arbitrary<TasksInput> = fc.record({
   })),
 });
 
-function verdictOf(memory: MemoryInput, tasks: TasksInput): ReturnType<typeof combineDecisions> {
+function verdictOf(memoryInput: RandomMemoryInput, tasks: TasksInput): ReturnType<typeof combineDecisions> {
   // canFork's fold (src/can-fork.ts); the task side is unknown only when the cgroup files are unreadable.
-  return combineDecisions([decideMemory(memory), { ...decideTasks(tasks), unknown: false }]);
+  return combineDecisions([decideMemory(summarised(memoryInput)), { ...decideTasks(tasks), unknown: false }]);
 }
 
 // Shrinks a number to a random share of itself, in whole pages for byte counts.
@@ -66,7 +73,7 @@ const shrinkCount = (value: number, factor: number): number => (value === Infini
 describe('model invariants on random snapshots', () => {
   it('mode 1 is always ok for memory: no reason, never unknown', () => {
     fc.assert(fc.property(memoryInput, (input) => {
-      const decision = decideMemory({ ...input, overcommit: 1 });
+      const decision = decideMemory(summarised({ ...input, overcommit: 1 }));
       expect(decision.reasons).toEqual([]);
       expect(decision.unknown).toBe(false);
       expect(combineDecisions([decision]).verdict).not.toBe('fails');
@@ -89,7 +96,7 @@ describe('model invariants on random snapshots', () => {
     const which = fc.constantFrom('memTotalBytes', 'swapTotalBytes', 'commitLimitBytes', 'freeEstimateBytes', 'committedBytes', 'vmaGrows') ;
     fc.assert(fc.property(memoryInput, tasksInput, which, share, (memory, tasks, field, factor) => {
       const before = verdictOf(memory, tasks).verdict;
-      let worse: MemoryInput;
+      let worse: RandomMemoryInput;
       if (field === 'committedBytes') worse = { ...memory, committedBytes: memory.committedBytes + shrinkBytes(96 * GiB, 1 - factor) };
       else if (field === 'vmaGrows') worse = { ...memory, vmas: memory.vmas?.map((v, i) => (i === 0 ? { ...v, bytes: v.bytes + shrinkBytes(64 * GiB, 1 - factor) } : v)) ?? null };
       else worse = { ...memory, [field]: shrinkBytes(memory[field], factor) };

@@ -9,7 +9,8 @@ import { parseAuxvPageSize } from '../../src/procfs/auxv';
 import { parseCgroupMounts, parsePidsCurrent, parsePidsMax, parseProcCgroup } from '../../src/procfs/cgroup';
 import { parseLimits } from '../../src/procfs/limits';
 import { parseLoadavg } from '../../src/procfs/loadavg';
-import { parseMaps, parseSmaps } from '../../src/procfs/maps';
+import { possiblyAccountableVmas, summariseVmas } from '../../src/model/memory';
+import { parseMaps, parseSmaps, summarisePrivateVmas } from '../../src/procfs/maps';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
 import { parseTaskOwner } from '../../src/procfs/processes';
@@ -47,6 +48,7 @@ const samples: Record<string, string> = {
 const parsers: Array<[string, Parser, string]> = [
   ['parseLimits', parseLimits, 'limits'],
   ['parseMaps', parseMaps, 'maps'],
+  ['summarisePrivateVmas', (text, path) => summarisePrivateVmas(text, 4096, path), 'maps'],
   ['parseSmaps', parseSmaps, 'smaps'],
   ['parseMeminfo', parseMeminfo, 'meminfo'],
   ['parseStatus', parseStatus, 'status'],
@@ -109,6 +111,29 @@ describe('procfs/sysfs parsers under random and malformed text', () => {
     fc.assert(fc.property(mutated(text), (variant) => {
       expect(strayError(parse, variant)).toBeNull();
     }), { numRuns: RUNS });
+  });
+
+  it('summarisePrivateVmas agrees with parseMaps + possiblyAccountableVmas + summariseVmas: same summary or same error', () => {
+    const outcome = (summarise: () => unknown): unknown => {
+      try {
+        return { summary: summarise() };
+      } catch (error) {
+        return { error };
+      }
+    };
+    // Maps lines built from random fields, some of them out of shape, besides random and mutated text.
+    // Starts below and above 2^53 (where the scanner switches to BigInt); a length of 0 is an empty range.
+    const start = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 48n }), fc.bigInt({ min: 2n ** 52n, max: 2n ** 64n - 2n ** 41n }));
+    const range = fc.tuple(start, fc.bigInt({ min: 0n, max: 2n ** 40n })).map(([from, length]) => `${from.toString(16)}-${(from + length).toString(16)}`);
+    const field = (good: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.oneof({ weight: 30, arbitrary: good }, { weight: 1, arbitrary: procText });
+    const hex = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((value) => value.toString(16));
+    const line = fc.tuple(field(range), field(fc.constantFrom('rw-p', 'r--s', '---p', 'r-xp')), field(hex), field(fc.constantFrom('00:00', 'fd:01')),
+      field(fc.nat().map(String)), field(fc.constantFrom('', ' ', '      [heap]', ' /a b (deleted)', '   [vsyscall]')))
+      .map(([addresses, perms, offset, device, inode, path]) => `${addresses} ${perms} ${offset} ${device} ${inode}${path}`);
+    const built = fc.array(line, { maxLength: 12 }).map((lines) => lines.join('\n'));
+    fc.assert(fc.property(fc.oneof(built, procText, mutated(samples.maps!)), (text) => {
+      expect(outcome(() => summarisePrivateVmas(text, 4096, '/proc/fuzz'))).toEqual(outcome(() => summariseVmas(possiblyAccountableVmas(parseMaps(text, '/proc/fuzz')), 4096)));
+    }), { numRuns: RUNS * 3 });
   });
 
   it('parseAuxvPageSize: random bytes give a page size or ProcfsParseError', () => {

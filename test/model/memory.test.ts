@@ -1,8 +1,8 @@
 // The overcommit rules over plain numbers, and over captured /proc files of a process whose fork fails here.
 import { describe, expect, it } from 'vitest';
-import { accountableVmas, decideMemory, isKernelBefore52, possiblyAccountableVmas, type MemoryInput } from '../../src/model/memory';
+import { accountableVmas, decideMemory, isKernelBefore52, possiblyAccountableVmas, summariseVmas, type MemoryInput } from '../../src/model/memory';
 import type { AccountableVma } from '../../src/model/report';
-import { parseMaps, parseSmaps } from '../../src/procfs/maps';
+import { parseMaps, parseSmaps, summarisePrivateVmas } from '../../src/procfs/maps';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { parseStatus } from '../../src/procfs/status';
 import { fixture } from '../procfs/fixture';
@@ -16,7 +16,10 @@ function vma(bytes: number, start = 0x7f0000000000n): AccountableVma {
   return { start, end: start + BigInt(bytes), bytes, path: '' };
 }
 
-function input(overrides: Partial<MemoryInput>): MemoryInput {
+type TestInput = Partial<Omit<MemoryInput, 'vmaCharges'>> & { vmas?: AccountableVma[] | null };
+
+/** A MemoryInput whose VMAs are given as a list and summarised as canFork() summarises smaps. */
+function input({ vmas = [vma(100 * MiB)], ...overrides }: TestInput): MemoryInput {
   return {
     overcommit: 0,
     kernelBefore52: false,
@@ -30,11 +33,31 @@ function input(overrides: Partial<MemoryInput>): MemoryInput {
     userReserveKbytes: 131072,
     capSysAdmin: false,
     totalVmBytes: 1 * GiB,
-    vmas: [vma(100 * MiB)],
+    vmaCharges: vmas === null ? null : summariseVmas(vmas, page),
     vmasExact: true,
     ...overrides,
   };
 }
+
+describe('summariseVmas: the page sum and the largest VMAs', () => {
+  it('sums vma_pages() of each VMA (floored), lists at most five, biggest first, the first of equal sizes first', () => {
+    const vmas = [vma(3 * page), vma(page + 100, 0x1000n), vma(9 * page, 0x2000n), vma(3 * page, 0x3000n), vma(page, 0x4000n), vma(7 * page, 0x5000n), vma(3 * page, 0x6000n)];
+    const summary = summariseVmas(vmas, page);
+    expect(summary.sumPages).toBe(3 + 1 + 9 + 3 + 1 + 7 + 3);
+    expect(summary.largest.map((listed) => [listed.bytes, listed.start])).toEqual([
+      [9 * page, 0x2000n], [7 * page, 0x5000n], [3 * page, 0x7f0000000000n], [3 * page, 0x3000n], [3 * page, 0x6000n],
+    ]);
+    expect(summariseVmas([], page)).toEqual({ sumPages: 0, largest: [] });
+  });
+
+  it('the report lists a copy: deciding twice on one summary gives equal, separate lists', () => {
+    const charges = summariseVmas([vma(GiB), vma(MiB, 0x1000n)], page);
+    const first = decideMemory({ ...input({}), vmaCharges: charges });
+    first.report.largestAccountableVmas.pop();
+    expect(decideMemory({ ...input({}), vmaCharges: charges }).report.largestAccountableVmas).toHaveLength(2);
+    expect(first.report.accountableBytes).toBe(GiB + MiB);
+  });
+});
 
 describe('mode 0 (heuristic, kernel >= 5.2): one VMA against MemTotal + SwapTotal', () => {
   it('fails only when a VMA has more pages than RAM + swap; equal is allowed', () => {
@@ -148,7 +171,7 @@ describe('captured process with a 24 GiB merged VMA (test/fixtures/proc/node-24g
     const charged = accountableVmas(smaps);
     expect(charged.every((one) => smaps.find((s) => s.start === one.start)!.vmFlags.includes('ac'))).toBe(true);
     expect(charged.some((one) => smaps.find((s) => s.start === one.start)!.vmFlags.includes('dc'))).toBe(false);
-    const decision = decideMemory({ ...base, vmas: charged, vmasExact: true });
+    const decision = decideMemory({ ...base, vmaCharges: summariseVmas(charged, page), vmasExact: true });
     expect(decision.reasons).toEqual([expect.objectContaining({ cause: 'vma-exceeds-ram-swap', value: 24 * GiB })]);
     expect(decision.report.largestAccountable).toMatchObject({ start: 0x7f87dc000000n, end: 0x7f8ddc000000n });
   });
@@ -160,5 +183,11 @@ describe('captured process with a 24 GiB merged VMA (test/fixtures/proc/node-24g
     const charged = accountableVmas(parseSmaps(fixture('proc/node-24g/smaps')));
     const sum = (list: AccountableVma[]): number => list.reduce((total, one) => total + one.bytes, 0);
     expect(sum(bound)).toBeGreaterThanOrEqual(sum(charged));
+    // What canFork() decides on: the one-pass summary of the same maps.
+    const summary = summarisePrivateVmas(fixture('proc/node-24g/maps'), page);
+    expect(summary.sumPages * page).toBe(sum(bound));
+    const decision = decideMemory({ ...base, vmaCharges: summary, vmasExact: false });
+    expect(decision.report).toMatchObject({ exact: false, accountableBytes: sum(bound), largestAccountable: { bytes: 24 * GiB } });
+    expect(decision.reasons).toEqual([expect.objectContaining({ cause: 'vma-exceeds-ram-swap', value: 24 * GiB })]);
   });
 });
