@@ -8,7 +8,7 @@ import { readLimits } from '../../src/procfs/limits';
 import { countTasksOfUid } from '../../src/procfs/processes';
 import { listPids } from '../../src/procfs/processes';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
-import { GiB, MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
+import { MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
 import { distEntry, useHolders } from './holder';
 
 const isRoot = process.getuid?.() === 0;
@@ -86,7 +86,7 @@ describe('one machine snapshot for several answers (what the CLI scan does)', ()
   it('answers against a snapshot show its numbers; canFork() reads fresh ones', () => {
     const snapshot = readMachineSnapshot();
     // Committed_AS grows by the size of a new accountable mapping.
-    const mapping = mmap(GiB);
+    const mapping = mmap(256 * MiB);
     try {
       const against = canForkWithSnapshot(snapshot);
       expect(against.memory.committedBytes).toBe(snapshot.meminfo.committedBytes);
