@@ -6,7 +6,7 @@ import { constants, release } from 'node:os';
 import { tryAllocate } from './mmap';
 import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, type MemoryDecision, type MemoryInput } from './model/memory';
 import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, OvercommitMode } from './model/report';
-import { CAP_SYS_ADMIN, decideTasks, hasCapability, uidTasksNeeded, type TasksInput } from './model/tasks';
+import { CAP_SYS_ADMIN, decideTasks, hasCapability, pidsInUseNeeded, RESERVED_PIDS, uidTasksNeeded, type TasksInput } from './model/tasks';
 import { combineDecisions } from './model/verdict';
 import { getrlimit } from './rlimit';
 import { pageBytes } from './procfs/auxv';
@@ -15,6 +15,7 @@ import { parseLimits } from './procfs/limits';
 import { readLoadavg, type Loadavg } from './procfs/loadavg';
 import { parseSmaps, summarisePrivateVmas } from './procfs/maps';
 import { readMeminfo, type Meminfo } from './procfs/meminfo';
+import { countPidsInUse } from './procfs/pids';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
 import { countTasksOfUid, readTaskOwners, type TaskOwner } from './procfs/processes';
 import { parseStatus } from './procfs/status';
@@ -45,6 +46,8 @@ export interface MachineSnapshot {
   cgroupMounts: CgroupMount[];
   /** Every process's real uid and threads: read on first need, at most once per snapshot. */
   taskOwners: TaskOwner[] | null;
+  /** Pid numbers in use from RESERVED_PIDS to pid_max − 1: counted on first need, at most once per snapshot. */
+  pidsInUse: number | null;
 }
 
 /** The MachineSummary of a snapshot (or of the files it is made of): what the CLI shows above its rows. */
@@ -96,6 +99,7 @@ export function readMachineSnapshot(): MachineSnapshot {
     },
     cgroupMounts: parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
     taskOwners: null,
+    pidsInUse: null,
   };
 }
 
@@ -199,7 +203,7 @@ function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: nu
 
   const cgroupWarnings: ForkWarning[] = [];
   const cgroup = judgeCgroup(pid, machine.cgroupMounts, cgroupWarnings);
-  const tasksBase: Omit<TasksInput, 'uidTasks'> = {
+  const tasksBase: Omit<TasksInput, 'uidTasks' | 'pidsInUse'> = {
     realUid: status.realUid,
     capEff: status.capEff,
     nprocSoft: nproc.soft,
@@ -215,7 +219,10 @@ function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: nu
     machine.taskOwners ??= readTaskOwners(new Map([[pid, statusFile.text]]));
     uidTasks = countTasksOfUid(machine.taskOwners, status.realUid);
   }
-  const tasks = decideTasks({ ...tasksBase, uidTasks });
+  if (exact || pidsInUseNeeded(tasksBase)) {
+    machine.pidsInUse ??= countPidsInUse(RESERVED_PIDS, tasksBase.pidMax);
+  }
+  const tasks = decideTasks({ ...tasksBase, uidTasks, pidsInUse: machine.pidsInUse });
 
   const combined = combineDecisions([
     { ...memory, warnings: [...memory.extraWarnings, ...memory.warnings] },

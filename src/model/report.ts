@@ -87,6 +87,10 @@ export interface CgroupPidsLevel {
 export interface TasksReport {
   nproc: NprocReport;
   threads: { current: number; max: number };
+  /**
+   * `current`: the pid numbers in use from 300 to pid_max − 1 when they were counted (near the limit, or with
+   * `exact`), otherwise nr_threads, which estimates them.
+   */
   pids: { current: number; max: number };
   /** The target's pids cgroup and every ancestor up to the root, innermost first; null without a pids controller. */
   cgroup: { version: 1 | 2; path: string; levels: CgroupPidsLevel[] } | null;

@@ -1,12 +1,12 @@
 // canFork() / assertCanFork() on this process and on others: shape, options, errors, permissions.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canForkWithSnapshot, readMachineSnapshot } from '../../src/can-fork';
 import { assertCanFork, canFork, machineSummary, mmap, prlimit, type ForkError } from '../../src/index';
 import { readLimits } from '../../src/procfs/limits';
-import { countTasksOfUid } from '../../src/procfs/processes';
-import { listPids } from '../../src/procfs/processes';
+import { countTasksOfUid, listPids } from '../../src/procfs/processes';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
 import { MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
 import { distEntry, useHolders } from './holder';
@@ -108,6 +108,20 @@ describe('one machine snapshot for several answers (what the CLI scan does)', ()
     expect(exact.tasks.nproc.tasks).toBe(countTasksOfUid(owners!, process.getuid!()));
     canForkWithSnapshot(snapshot, { exact: true, pid: process.ppid });
     expect(snapshot.taskOwners).toBe(owners);
+  });
+
+  it('the pids in use are counted only near pid_max, or with exact, and then once per snapshot', () => {
+    const snapshot = readMachineSnapshot();
+    const settled = canForkWithSnapshot(snapshot);
+    // Far from pid_max (this machine), nr_threads stands in for the count.
+    expect(snapshot.pidsInUse).toBeNull();
+    expect(settled.tasks.pids.current).toBe(snapshot.loadavg.threads);
+    const exact = canForkWithSnapshot(snapshot, { exact: true });
+    expect(snapshot.pidsInUse).toEqual(expect.any(Number));
+    expect(exact.tasks.pids.current).toBe(snapshot.pidsInUse);
+    // Every thread of this process has a pid of its own in the range (this one is past 300, like nearly all).
+    const threads = Number(readFileSync('/proc/self/status', 'utf8').match(/^Threads:\t(\d+)$/m)![1]);
+    expect(snapshot.pidsInUse).toBeGreaterThanOrEqual(threads);
   });
 
   it('validates options as canFork() does', () => {

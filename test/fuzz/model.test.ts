@@ -53,6 +53,7 @@ const tasksInput: fc.Arbitrary<TasksInput> = fc.record({
   machineTasks: fc.nat({ max: 2 ** 22 }),
   threadsMax: fc.integer({ min: 1, max: 2 ** 22 }),
   pidMax: fc.integer({ min: 2, max: 2 ** 22 }),
+  pidsInUse: fc.option(fc.nat({ max: 2 ** 22 })),
   cgroup: fc.option(fc.record({
     version: fc.constantFrom(1, 2) as fc.Arbitrary<1 | 2>,
     path: fc.constant('/a/b'),
@@ -106,7 +107,7 @@ describe('model invariants on random snapshots', () => {
   });
 
   it('a verdict never improves when a task limit shrinks or a task count grows', () => {
-    const which = fc.constantFrom('nprocSoft', 'threadsMax', 'pidMax', 'cgroupMax', 'machineTasks', 'uidTasks');
+    const which = fc.constantFrom('nprocSoft', 'threadsMax', 'pidMax', 'cgroupMax', 'machineTasks', 'uidTasks', 'pidsInUse');
     fc.assert(fc.property(memoryInput, tasksInput, which, share, (memory, tasks, field, factor) => {
       const before = verdictOf(memory, tasks).verdict;
       let worse: TasksInput;
@@ -118,6 +119,7 @@ describe('model invariants on random snapshots', () => {
           ...tasks, cgroup: { ...tasks.cgroup, levels: tasks.cgroup.levels.map((level) => ({ ...level, max: shrinkCount(level.max, factor) })) },
         }; break;
         case 'machineTasks': worse = { ...tasks, machineTasks: tasks.machineTasks + Math.floor((1 - factor) * 1000) }; break;
+        case 'pidsInUse': worse = { ...tasks, pidsInUse: tasks.pidsInUse === null ? null : (tasks.pidsInUse ?? 0) + Math.floor((1 - factor) * 1000) }; break;
         default: worse = { ...tasks, uidTasks: tasks.uidTasks === null ? null : tasks.uidTasks + Math.floor((1 - factor) * 1000) };
       }
       const after = verdictOf(memory, worse).verdict;

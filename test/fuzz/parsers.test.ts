@@ -13,6 +13,7 @@ import { possiblyAccountableVmas, summariseVmas } from '../../src/model/memory';
 import { parseMaps, parseSmaps, summarisePrivateVmas } from '../../src/procfs/maps';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
+import { parseStatGroupIds } from '../../src/procfs/pids';
 import { parseTaskOwner } from '../../src/procfs/processes';
 import { parseStatus } from '../../src/procfs/status';
 import { parseOvercommitMode, parseSysctlNumber } from '../../src/procfs/sysctl';
@@ -36,6 +37,7 @@ const samples: Record<string, string> = {
   smaps: read('/proc/self/smaps').split('\n').slice(0, 400).join('\n'),
   meminfo: read('/proc/meminfo'),
   status: read('/proc/self/status'),
+  stat: read('/proc/self/stat'),
   cgroup: read('/proc/self/cgroup'),
   mountinfo: read('/proc/self/mountinfo'),
   loadavg: read('/proc/loadavg'),
@@ -53,6 +55,7 @@ const parsers: Array<[string, Parser, string]> = [
   ['parseMeminfo', parseMeminfo, 'meminfo'],
   ['parseStatus', parseStatus, 'status'],
   ['parseTaskOwner', parseTaskOwner, 'status'],
+  ['parseStatGroupIds', parseStatGroupIds, 'stat'],
   ['parseProcCgroup', parseProcCgroup, 'cgroup'],
   ['parseCgroupMounts', parseCgroupMounts, 'mountinfo'],
   ['parseLoadavg', parseLoadavg, 'loadavg'],

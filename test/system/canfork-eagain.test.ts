@@ -1,5 +1,7 @@
-// EAGAIN, each cause observed for real: a full pids cgroup, RLIMIT_NPROC of a non-root uid, threads-max.
-// Every change is undone in `finally`; threads-max is lowered only for the few milliseconds of one check.
+// EAGAIN, each cause observed for real: a full pids cgroup, RLIMIT_NPROC of a non-root uid, threads-max, pid_max.
+// Every change is undone in `finally`; threads-max and pid_max are lowered only for the milliseconds of one check.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assertCanFork, canFork, type ForkError, type ForkReport } from '../../src/index';
@@ -119,6 +121,47 @@ describe.skipIf(!isRoot)('EAGAIN for real', () => {
     expect(report.ok).toBe(false);
     expect(causes(report)).toContain('EAGAIN threads-max');
     expect(report.tasks.threads.max).toBe(Math.max(20, machineTasks - 10));
+    expect(canFork({ pid: holder.pid }).ok).toBe(true);
+  });
+
+  it('pid-max: lowered to 301, its minimum, where only pid 300 is left to allocate; then restored', async () => {
+    const holder = await startHolder();
+    canFork({ pid: holder.pid }); // warm up: nothing else to load while the limit is low
+    const path = '/proc/sys/kernel/pid_max';
+    const saved = readFileSync(path, 'utf8').trim();
+    let whilePid300Free: ForkReport | undefined;
+    let realWhileFree: { ok: boolean; code: string | null } | undefined;
+    let occupant: ChildProcess | undefined;
+    let full: ForkReport;
+    let realWhenFull: { ok: boolean; code: string | null };
+    try {
+      writeFileSync(path, '301');
+      const first = canFork({ pid: holder.pid });
+      if (first.ok) {
+        // Pid 300 was free: the real fork must work (its child takes 300 and exits), and then a sleep started
+        // here takes 300 and keeps it, so the range is full.
+        whilePid300Free = first;
+        realWhileFree = await holder.fork();
+        occupant = spawn('sleep', ['30'], { stdio: 'ignore' });
+        await once(occupant, 'spawn');
+      }
+      full = canFork({ pid: holder.pid });
+      realWhenFull = await holder.fork();
+    } finally {
+      writeFileSync(path, saved);
+      occupant?.kill('SIGKILL');
+    }
+    expect(readFileSync(path, 'utf8').trim()).toBe(saved);
+    console.log(`pid_max 301: pid 300 was ${whilePid300Free ? 'free: one fork worked, then a sleep held it' : 'already in use'}`);
+    if (whilePid300Free) {
+      expect(realWhileFree).toEqual({ ok: true, code: null });
+      expect(occupant?.pid).toBe(300);
+      expect(whilePid300Free.tasks.pids).toEqual({ current: 0, max: 301 });
+    }
+    expect(realWhenFull).toEqual({ ok: false, code: 'EAGAIN' });
+    expect(full.ok).toBe(false);
+    expect(causes(full)).toContain('EAGAIN pid-max');
+    expect(full.tasks.pids).toEqual({ current: 1, max: 301 });
     expect(canFork({ pid: holder.pid }).ok).toBe(true);
   });
 });
