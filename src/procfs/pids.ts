@@ -20,7 +20,8 @@ export function parseStatGroupIds(text: string, path?: string): StatGroupIds {
   const fields = text.slice(afterName + 2).split(' ');
   const idAt = (index: number): number => {
     const field = fields[index];
-    if (field === undefined || !/^\d+$/.test(field)) {
+    // -1 while the task is being reaped (state X): it holds no group or session any more.
+    if (field === undefined || !/^-?\d+$/.test(field)) {
       throw new ProcfsParseError(`no process group and session in '${text.slice(afterName, afterName + 60)}'`, path, 1);
     }
     return Number(field);

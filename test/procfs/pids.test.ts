@@ -9,6 +9,8 @@ import { countPidsInUse, parseStatGroupIds } from '../../src/procfs/pids';
 describe('parseStatGroupIds', () => {
   it('reads fields 5 and 6 after a command name holding spaces and parentheses', () => {
     expect(parseStatGroupIds('4242 (a) b (c)) S 1 4200 4100 0 -1 4194560 0 0\n')).toEqual({ processGroup: 4200, session: 4100 });
+    // A task being reaped (captured in CI: a churning machine's /proc/PID/stat in state X).
+    expect(parseStatGroupIds('26949 (sh) X 0 -1 -1 0 -1 4227084 99 0 0 0 0 0 0 0 20 0 0 0 243789 0\n')).toEqual({ processGroup: -1, session: -1 });
     const [processGroup, session] = execFileSync('ps', ['-o', 'pgid=,sid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
     expect(parseStatGroupIds(readFileSync('/proc/self/stat', 'utf8'))).toEqual({ processGroup, session });
   });
