@@ -52,7 +52,10 @@ function idleControl(rows) {
 function blockedFloor(rows) {
   const blocked = rows.map((row) => row.stats?.posixSpawnBlockedMs?.max ?? null);
   if (blocked.every((value) => value === null)) return '';
-  return `; C posix_spawn (a vfork too) blocked its caller up to ${perLevel(rows, blocked, (max) => `${significant(max)} ms`)}`;
+  // A longest value grows with the number of samples: say how many each side had.
+  const count = (key) => rows.find((row) => row.stats?.[key])?.stats[key].n;
+  const samples = count('canforkCallMs') ? ` (${count('posixSpawnBlockedMs')} C spawns per level, ${count('canforkCallMs')} canfork ones)` : '';
+  return `; C posix_spawn (a vfork too) blocked its caller up to ${perLevel(rows, blocked, (max) => `${significant(max)} ms`)}${samples}`;
 }
 
 /** Evaluates every target; each item is { target, status: 'met' | 'missed' | 'not measured', detail }. */
@@ -129,7 +132,7 @@ function markdownReport(results) {
     'Spawn of `/bin/true`, from call to exit, by resident memory of the parent (median, min–max in brackets):',
     '', spawnTable, '',
     'The stall columns are the longest event-loop delay seen while spawning (monitorEventLoopDelay at 1 ms,',
-    'less that 1 ms); on a busy machine they include time the process waited for a core. "stall, no spawns" is',
+    'minus that 1 ms); on a busy machine they include time the process waited for a core. "stall, no spawns" is',
     'the control: the same measure over a stretch with no spawn at all. The time spent inside the `spawn()`',
     'call itself, which blocks the loop whatever else runs, is below; glibc\'s `posix_spawn()` is a vfork too',
     '(it returns once the child has exec\'d), so its column is the floor for that block:', '', callTimeTable, '',
