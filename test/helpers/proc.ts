@@ -1,5 +1,5 @@
 // Small readers the tests use to look at what the kernel really did, independent of src/.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 
 const vmaHeader = /^([0-9a-f]+)-([0-9a-f]+) /;
 
@@ -50,3 +50,17 @@ export function overcommitMode(): number {
 
 export const GiB = 2 ** 30;
 export const MiB = 2 ** 20;
+
+/**
+ * Why a test cannot change the sysctl at `path` (printed, then the test skips), or '' when it can: it needs
+ * root, and a writable /proc/sys (a container may mount it read-only).
+ */
+export function sysctlSkipReason(path: string): string {
+  if (process.getuid?.() !== 0) return `changing ${path} needs root`;
+  try {
+    accessSync(path, constants.W_OK);
+    return '';
+  } catch (error) {
+    return `${path} is not writable here (${(error as NodeJS.ErrnoException).code})`;
+  }
+}
