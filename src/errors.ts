@@ -70,6 +70,11 @@ export function invalidArgValue(name: string, value: unknown, reason = 'is inval
   return coded(new TypeError(`The argument '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
 }
 
+/** What Node throws for `new` on a class only it may construct (e.g. `new ChildProcess` internals). */
+export function illegalConstructor(hint: string): TypeError & CodedError {
+  return coded(new TypeError(`Illegal constructor: ${hint}`), 'ERR_ILLEGAL_CONSTRUCTOR');
+}
+
 export function outOfRange(name: string, range: string, received: unknown): RangeError & CodedError {
   const shown = typeof received === 'number' && Number.isFinite(received) ? String(received) : inspect(received);
   return coded(

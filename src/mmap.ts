@@ -1,6 +1,6 @@
 // Untouched anonymous mappings and the no-touch trial allocation, the seed of every canFork check.
 import { native, type NativeMapping } from './binding';
-import { errnoName } from './errors';
+import { errnoName, illegalConstructor } from './errors';
 import { optionalBoolean, validateByteLength, validateOptions } from './validate';
 
 export interface MmapOptions {
@@ -23,7 +23,7 @@ export class Mapping implements Disposable {
 
   /** @internal Use {@link mmap}. */
   constructor(token: typeof constructing, handle: NativeMapping) {
-    if (token !== constructing) throw new TypeError('Illegal constructor: use mmap()');
+    if (token !== constructing) throw illegalConstructor('use mmap()');
     this.#native = handle;
     this.address = handle.address;
     this.length = handle.length;

@@ -57,7 +57,8 @@ function validateString(value: unknown, name: string): asserts value is string {
 function normalizeArgs(args: unknown): string[] {
   if (args === undefined || args === null) return [];
   if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
-  return args.map((arg: unknown, index) => {
+  // Array.from, not map: a hole becomes 'undefined', as child_process passes it, instead of staying a hole.
+  return Array.from(args, (arg: unknown, index) => {
     if (typeof arg === 'object' && arg !== null) throw invalidArgType(`args[${index}]`, 'of type string', arg);
     return checkNoNul(String(arg), `args[${index}]`);
   });

@@ -15,10 +15,9 @@ const stats = {};
 const strays = [];
 
 function classify(error) {
-  if (error instanceof TypeError || error instanceof RangeError) {
-    // Node's own argument errors carry an ERR_ code; a bare one (e.g. `new Mapping()`) is counted apart.
-    const coded = typeof error.code === 'string' && error.code.startsWith('ERR_');
-    return `${error instanceof TypeError ? 'typeError' : 'rangeError'}${coded ? '' : 'Uncoded'}`;
+  // Node's own argument errors carry an ERR_ code: a bare TypeError or RangeError is a stray.
+  if ((error instanceof TypeError || error instanceof RangeError) && typeof error.code === 'string' && error.code.startsWith('ERR_')) {
+    return error instanceof TypeError ? 'typeError' : 'rangeError';
   }
   if (error instanceof Error && typeof error.code === 'string' && Number.isInteger(error.errno) && error.errno < 0 && typeof error.syscall === 'string') {
     return 'systemError';
@@ -35,7 +34,7 @@ function describe(value) {
 }
 
 function record(name, args, outcome) {
-  const entry = (stats[name] ??= { calls: 0, returned: 0, typeError: 0, rangeError: 0, typeErrorUncoded: 0, rangeErrorUncoded: 0, systemError: 0, stray: 0 });
+  const entry = (stats[name] ??= { calls: 0, returned: 0, typeError: 0, rangeError: 0, systemError: 0, stray: 0 });
   entry.calls++;
   if (!outcome.threw) {
     entry.returned++;

@@ -18,6 +18,7 @@ it('random arguments to every exported function: typed errors only, no crash, no
     stats: Record<string, { calls: number; stray: number }>;
     strays: unknown[];
   };
+  // A stray is anything but a TypeError/RangeError with Node's ERR_* code or a system error.
   expect(report.strays, `seed ${seed}`).toEqual([]);
   // Every exported function was called (RLIMIT_RESOURCES and the types are not functions).
   const functions = Object.entries(canfork).filter(([, value]) => typeof value === 'function').map(([name]) => name).sort();

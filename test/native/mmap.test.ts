@@ -79,7 +79,7 @@ describe('mmap', () => {
   });
 
   it('Mapping cannot be constructed directly', () => {
-    expect(() => new (Mapping as unknown as new () => Mapping)()).toThrow(TypeError);
+    expectCodedError(() => new (Mapping as unknown as new () => Mapping)(), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR');
   });
 
   it.each([

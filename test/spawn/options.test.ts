@@ -1,4 +1,5 @@
 // Every spawn option, observed from the child's side: /proc/self, id, ulimit, pwd, what it reads.
+import * as childProcess from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -43,6 +44,15 @@ describe('spawn options seen from the child', () => {
   it('cwd (string and URL)', () => {
     expect(run('pwd', { cwd: scratch })).toBe(`${scratch}\n`);
     expect(run('pwd', { cwd: new URL(`file://${scratch}`) })).toBe(`${scratch}\n`);
+  });
+
+  it('args are strings as child_process makes them: holes, undefined and null included', () => {
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the point
+    const args = [, 'a', undefined, null, 7] as unknown as string[];
+    const ours = spawnSync('echo', args, { encoding: 'utf8' });
+    const node = childProcess.spawnSync('echo', args, { encoding: 'utf8' });
+    expect(ours.stdout).toBe('undefined a undefined null 7\n');
+    expect(ours.stdout).toBe(node.stdout);
   });
 
   it('env replaces the environment; undefined values are left out', () => {
