@@ -2,6 +2,7 @@
 // task uses it as its id, its process group or its session, so a group can hold its leader's pid after it exits.
 import { readdirSync, readFileSync } from 'node:fs';
 import { ProcfsParseError } from './parse-error';
+import { isVanishedProcess } from './process-file';
 import { listPids } from './processes';
 
 export interface StatGroupIds {
@@ -29,11 +30,6 @@ export function parseStatGroupIds(text: string, path?: string): StatGroupIds {
   return { processGroup: idAt(2), session: idAt(3) };
 }
 
-function vanished(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ESRCH';
-}
-
 /**
  * How many distinct pid numbers from `from` to `to` − 1 are in use in this pid namespace: every thread id
  * (/proc/PID/task), every process group and every session. Processes that exit during the walk are skipped.
@@ -51,7 +47,7 @@ export function countPidsInUse(from: number, to: number): number {
       threadIds = readdirSync(`/proc/${pid}/task`);
       ids = parseStatGroupIds(readFileSync(statPath, 'utf8'), statPath);
     } catch (error) {
-      if (vanished(error)) continue;
+      if (isVanishedProcess(error)) continue;
       throw error;
     }
     for (const threadId of threadIds) add(Number(threadId));

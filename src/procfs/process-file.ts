@@ -6,7 +6,9 @@ import { systemError } from '../errors';
 
 export type ProcessFileText = { text: string; path: string } | { denied: string; path: string };
 
-function isGone(code: string | undefined): boolean {
+/** Whether a failed /proc/PID read means the process is gone (it never existed, or exited meanwhile). */
+export function isVanishedProcess(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ESRCH';
 }
 
@@ -20,7 +22,7 @@ export function readProcessFile(pid: number, name: string): ProcessFileText {
     return { text: readFileSync(path, 'utf8'), path };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (isGone(code)) throw systemError(constants.errno.ESRCH, 'open', path);
+    if (isVanishedProcess(error)) throw systemError(constants.errno.ESRCH, 'open', path);
     if (code === 'EACCES' || code === 'EPERM') return { denied: code, path };
     throw error;
   }

@@ -1,6 +1,7 @@
 // The process list of /proc and per-uid task counts (what RLIMIT_NPROC counts: tasks, i.e. threads, by real uid).
 import { readdirSync, readFileSync } from 'node:fs';
 import { ProcfsParseError } from './parse-error';
+import { isVanishedProcess } from './process-file';
 
 /** Every numeric entry of /proc (processes, not threads), ascending. */
 export function listPids(): number[] {
@@ -47,8 +48,7 @@ export function readTaskOwners(known: ReadonlyMap<number, string> = new Map()): 
       try {
         text = readFileSync(path, 'utf8');
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ESRCH') continue;
+        if (isVanishedProcess(error)) continue;
         throw error;
       }
     }
