@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { constants, release } from 'node:os';
 import { tryAllocate } from './mmap';
 import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, type MemoryDecision, type MemoryInput } from './model/memory';
-import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, OvercommitMode } from './model/report';
+import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary } from './model/report';
 import { CAP_SYS_ADMIN, decideTasks, hasCapability, pidsInUseNeeded, RESERVED_PIDS, uidTasksNeeded, type TasksInput } from './model/tasks';
 import { combineDecisions } from './model/verdict';
 import { getrlimit } from './rlimit';
@@ -14,7 +14,7 @@ import { locatePidsCgroup, parseCgroupMounts, parseProcCgroup, readPidsLevels, t
 import { parseLimits } from './procfs/limits';
 import { readLoadavg, type Loadavg } from './procfs/loadavg';
 import { parseSmaps, summarisePrivateVmas } from './procfs/maps';
-import { readMeminfo, type Meminfo } from './procfs/meminfo';
+import { readMeminfo } from './procfs/meminfo';
 import { countPidsInUse } from './procfs/pids';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
 import { countTasksOfUid, readTaskOwners, type TaskOwner } from './procfs/processes';
@@ -36,12 +36,10 @@ export interface CanForkOptions {
  * every process of one scan against the same one (a consistent picture, and each file read once per scan).
  */
 export interface MachineSnapshot {
-  meminfo: Meminfo;
-  overcommit: OvercommitMode;
+  /** Everything of MemoryInput that is not about the process: overcommit mode, meminfo figures, reserves. */
+  memory: MachineMemory;
   kernel: KernelSysctls;
   loadavg: Loadavg;
-  /** Everything of MemoryInput that is not about the process. */
-  memory: Omit<MemoryInput, 'capSysAdmin' | 'totalVmBytes' | 'vmaCharges' | 'vmasExact'>;
   /** The cgroup mounts of this process's mount namespace (/proc/self/mountinfo). */
   cgroupMounts: CgroupMount[];
   /** Every process's real uid and threads: read on first need, at most once per snapshot. */
@@ -50,15 +48,16 @@ export interface MachineSnapshot {
   pidsInUse: number | null;
 }
 
-/** The MachineSummary of a snapshot (or of the files it is made of): what the CLI shows above its rows. */
-export function snapshotSummary(machine: Pick<MachineSnapshot, 'meminfo' | 'overcommit' | 'kernel' | 'loadavg'>): MachineSummary {
-  const { meminfo, kernel, loadavg } = machine;
+type MachineMemory = Omit<MemoryInput, 'capSysAdmin' | 'totalVmBytes' | 'vmaCharges' | 'vmasExact'>;
+
+/** The MachineSummary of a snapshot (or of its machine-wide parts): what the CLI shows above its rows. */
+export function snapshotSummary({ memory, kernel, loadavg }: Pick<MachineSnapshot, 'memory' | 'kernel' | 'loadavg'>): MachineSummary {
   return {
-    overcommit: machine.overcommit,
-    totalRamBytes: meminfo.memTotalBytes,
-    totalSwapBytes: meminfo.swapTotalBytes,
-    commitLimitBytes: meminfo.commitLimitBytes,
-    committedBytes: meminfo.committedBytes,
+    overcommit: memory.overcommit,
+    totalRamBytes: memory.memTotalBytes,
+    totalSwapBytes: memory.swapTotalBytes,
+    commitLimitBytes: memory.commitLimitBytes,
+    committedBytes: memory.committedBytes,
     threads: { current: loadavg.threads, max: kernel.threadsMax },
     // Every task holds a pid; nr_threads counts them (in the initial pid namespace).
     pids: { current: loadavg.threads, max: kernel.pidMax },
@@ -67,11 +66,11 @@ export function snapshotSummary(machine: Pick<MachineSnapshot, 'meminfo' | 'over
 
 /** The machine-wide numbers of every answer: overcommit mode, RAM, swap, commit counters, thread and pid counts. */
 export function machineSummary(): MachineSummary {
-  return snapshotSummary({ meminfo: readMeminfo(), kernel: readKernelSysctls(), loadavg: readLoadavg(), overcommit: readOvercommitMode() });
+  return snapshotSummary({ memory: readMachineMemory(), kernel: readKernelSysctls(), loadavg: readLoadavg() });
 }
 
-/** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
-export function readMachineSnapshot(): MachineSnapshot {
+/** meminfo and the overcommit sysctls, as the memory rules take them. */
+function readMachineMemory(): MachineMemory {
   const meminfo = readMeminfo();
   const overcommit = readOvercommitMode();
   const kernelBefore52 = isKernelBefore52(release());
@@ -79,24 +78,27 @@ export function readMachineSnapshot(): MachineSnapshot {
   const reserves = overcommit === 2 || (overcommit === 0 && kernelBefore52)
     ? readReserveSysctls()
     : { adminReserveKbytes: 0, userReserveKbytes: 0 };
+  return {
+    overcommit,
+    kernelBefore52,
+    pageBytes: pageBytes(),
+    memTotalBytes: meminfo.memTotalBytes,
+    swapTotalBytes: meminfo.swapTotalBytes,
+    commitLimitBytes: meminfo.commitLimitBytes,
+    committedBytes: meminfo.committedBytes,
+    freeEstimateBytes: meminfo.memFreeBytes + meminfo.buffersBytes + meminfo.cachedBytes + meminfo.swapCachedBytes -
+      meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
+    ...reserves,
+  };
+}
+
+/** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
+export function readMachineSnapshot(): MachineSnapshot {
   const mountsPath = '/proc/self/mountinfo';
   return {
-    meminfo,
-    overcommit,
+    memory: readMachineMemory(),
     kernel: readKernelSysctls(),
     loadavg: readLoadavg(),
-    memory: {
-      overcommit,
-      kernelBefore52,
-      pageBytes: pageBytes(),
-      memTotalBytes: meminfo.memTotalBytes,
-      swapTotalBytes: meminfo.swapTotalBytes,
-      commitLimitBytes: meminfo.commitLimitBytes,
-      committedBytes: meminfo.committedBytes,
-      freeEstimateBytes: meminfo.memFreeBytes + meminfo.buffersBytes + meminfo.cachedBytes + meminfo.swapCachedBytes -
-        meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
-      ...reserves,
-    },
     cgroupMounts: parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
     taskOwners: null,
     pidsInUse: null,

@@ -89,9 +89,9 @@ describe('one machine snapshot for several answers (what the CLI scan does)', ()
     const mapping = mmap(256 * MiB);
     try {
       const against = canForkWithSnapshot(snapshot);
-      expect(against.memory.committedBytes).toBe(snapshot.meminfo.committedBytes);
+      expect(against.memory.committedBytes).toBe(snapshot.memory.committedBytes);
       expect(against.tasks.threads.current).toBe(snapshot.loadavg.threads);
-      expect(canFork().memory.committedBytes).not.toBe(snapshot.meminfo.committedBytes);
+      expect(canFork().memory.committedBytes).not.toBe(snapshot.memory.committedBytes);
     } finally {
       mapping.unmap();
     }
