@@ -1,6 +1,6 @@
 // The pids cgroup of a process and its ancestors: /proc/PID/cgroup (kernel/cgroup/cgroup.c proc_cgroup_show),
 // /proc/self/mountinfo for where each hierarchy is mounted, and pids.max / pids.current (kernel/cgroup/pids.c).
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { CgroupPidsLevel } from '../model/report';
 import { ProcfsParseError } from './parse-error';
 
@@ -132,10 +132,9 @@ function placement(version: 1 | 2, cgroupPath: string, mount: CgroupMount): Pids
   };
 }
 
+// No stat first: it would save a thrown ENOENT at a hierarchy root but cost a stat at every level that has
+// the files, and in a container the '/' the process sees is its own cgroup, whose pids.max is the limit.
 function readOptional(path: string): string | null {
-  // A missing file is common (the root level): stat says so without the cost of a thrown error, and still
-  // throws EACCES and the like.
-  if (statSync(path, { throwIfNoEntry: false }) === undefined) return null;
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
