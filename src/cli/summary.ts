@@ -3,6 +3,7 @@
 import type { ForkReport, MachineSummary, OvercommitMode } from '../model/report';
 import { nearestLimit, rankByRisk, tightestTaskLimit, verdictOf } from './rank';
 import type { ProcessEntry, Scan } from './scan';
+import { safeStrings } from './terminal-text';
 import { formatBytes, formatCount, padEnd, padStart, SCREEN_COLUMNS, type Style, truncate, wrap } from './style';
 
 export const OVERCOMMIT_MODE_NAMES: Record<OvercommitMode, string> = {
@@ -153,12 +154,14 @@ function machineLines(scan: Scan, values: Map<string, string>, previous: Summary
  * process that was not there before.
  */
 export function renderSummary(
-  scan: Scan,
+  unsafeScan: Scan,
   style: Style,
   previous?: SummaryFrame,
   /** Lines the text may take (a terminal's height for --watch); the lowest-risk rows give way. */
   maxLines = Infinity,
 ): { text: string; frame: SummaryFrame } {
+  // Every string from /proc (comm, paths in the reasons) with controls shown as '?', as ps does.
+  const scan = { ...unsafeScan, processes: unsafeScan.processes.map((entry) => safeStrings(entry)) };
   const watching = previous !== undefined;
   const values = machineValues(scan);
   const rows = new Map<number, RowCells>();

@@ -1,4 +1,5 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
+import { existsSync } from 'node:fs';
 import { canForkWithSnapshot, readMachineSnapshot, snapshotSummary } from '../can-fork';
 import { readPublicProcessFile } from '../procfs/process-file';
 import { listPids } from '../procfs/processes';
@@ -23,12 +24,13 @@ export const systemSource: ForkSource = {
       return null; // exited since, or unreadable: the row still shows the pid
     }
   },
-  exists(pid) {
+  presence(pid) {
     try {
-      process.kill(pid, 0);
-      return true;
+      process.kill(pid, 0); // no signal sent: only whether the pid exists (EPERM: it does, it is not ours)
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: it exists, it is not ours
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return 'gone';
     }
+    // It exists; hidepid=1/2 (or a /proc of another pid namespace) leaves no /proc/PID for us to read.
+    return existsSync(`/proc/${pid}`) ? 'present' : 'hidden';
   },
 };
