@@ -21,6 +21,7 @@ function sampleValue(value: number): string {
 interface Family {
   name: string;
   help: string;
+  type?: 'gauge' | 'counter';
   samples: { labels: Record<string, string>; value: number }[];
 }
 
@@ -28,8 +29,8 @@ function family(name: string, help: string): Family {
   return { name, help, samples: [] };
 }
 
-function renderFamily({ name, help, samples }: Family): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
+function renderFamily({ name, help, type = 'gauge', samples }: Family): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
   for (const { labels, value } of samples) {
     const pairs = Object.entries(labels).map(([key, text]) => `${key}="${labelValue(text)}"`).join(',');
     lines.push(`${name}${pairs === '' ? '' : `{${pairs}}`} ${sampleValue(value)}`);
@@ -83,7 +84,7 @@ export function renderPrometheus(scan: Scan, options: PrometheusOptions): string
     ['canfork_pids', 'Process ids in use.', machine.pids.current],
     ['canfork_pid_max', 'kernel.pid_max.', machine.pids.max],
   ];
-  const families = machineFamilies.map(([name, help, value]) => ({ name, help, samples: [{ labels: {}, value }] }));
+  const families: Family[] = machineFamilies.map(([name, help, value]) => ({ name, help, samples: [{ labels: {}, value }] }));
   const counts = family('canfork_processes', 'Processes scanned, by verdict (kernel threads and zombies left out).');
   for (const verdictName of ['fails', 'at-risk', 'unknown', 'ok'] as const) {
     counts.samples.push({ labels: { verdict: verdictName }, value: scan.processes.filter((e) => verdictOf(e) === verdictName).length });
@@ -131,4 +132,14 @@ export function renderPrometheus(scan: Scan, options: PrometheusOptions): string
   const processFamilies = [canFork, verdict, largest, accountable, headroom, tasks, tasksLimit, unreadable]
     .filter((f) => f.samples.length > 0);
   return `${[...families, ...processFamilies].map(renderFamily).join('\n')}\n`;
+}
+
+/** --serve's own counters since it started, appended to each answer when it is sent. */
+export function renderServerCounters({ scans, closedByLimits }: { scans: number; closedByLimits: number }): string {
+  return `${[
+    { name: 'canfork_scans_total', help: 'Scans since the server started (scrapes share a scan in flight or younger than --min-interval).',
+      type: 'counter' as const, samples: [{ labels: {}, value: scans }] },
+    { name: 'canfork_connections_closed_total', help: 'Connections the server closed for exceeding a limit (connections, pipelining, queued bytes).',
+      type: 'counter' as const, samples: [{ labels: {}, value: closedByLimits }] },
+  ].map(renderFamily).join('\n')}\n`;
 }

@@ -6,10 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HELP_TEXT, isLoopback, parseCliArgs, UsageError, type CliOptions } from './args';
 import { renderDetail } from './detail';
 import { renderJson } from './json';
-import { renderPrometheus, type PrometheusOptions } from './prometheus';
+import { renderPrometheus, renderServerCounters, type PrometheusOptions } from './prometheus';
 import { verdictOf } from './rank';
 import { scan, scanAsync, type ForkSource, type ProcessEntry, type Scan } from './scan';
 import { ScrapeCache } from './scrape-cache';
+import { getrlimit } from '../rlimit';
 import { DEFAULT_LIMITS, serveMetrics } from './serve';
 import { colourWanted, createStyle, type Style } from './style';
 import { safeText } from './terminal-text';
@@ -130,7 +131,12 @@ async function serve(source: ForkSource, options: CliOptions, io: CliIo): Promis
   }
   const rendering = prometheusOptions(options);
   const cache = new ScrapeCache(async () => renderPrometheus(await scanAsync(source, options), rendering), options.minIntervalSeconds * 1000);
-  const metrics = await serveMetrics(options.host, options.servePort ?? 0, cache, { ...DEFAULT_LIMITS, maxConnections: options.maxConnections });
+  // Connections that wait for a slot hold file descriptors too: as many as RLIMIT_NOFILE leaves room for.
+  const nofile = getrlimit('nofile').soft;
+  const maxWaiting = Math.max(0, Math.min(4 * options.maxConnections, nofile - options.maxConnections - 64));
+  const limits = { ...DEFAULT_LIMITS, maxConnections: options.maxConnections, maxWaiting };
+  const metrics = await serveMetrics(options.host, options.servePort ?? 0, cache, limits,
+    (pool) => renderServerCounters({ scans: cache.scans, closedByLimits: pool.closedByLimits }));
   if (!isLoopback(options.host)) {
     io.stderr.write(`canfork: warning: listening on ${options.host}, which is not a loopback address: other machines can reach it\n`);
   }

@@ -1,15 +1,19 @@
 // --serve: a small HTTP server for Prometheus that bounds what any client can make it do. One scan per
-// moment (ScrapeCache); a cap on connections, where a new one evicts the oldest that has no request being
-// answered (a slow or half-sent one) before it is itself refused; time limits on headers, requests, idle
+// moment (ScrapeCache); a cap on connections (ConnectionPool, where slow ones give way); time limits on headers, requests, idle
 // keep-alive and stalled writes; caps on pipelined requests and on bytes queued per connection.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { ConnectionPool } from './connection-pool';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus';
 import type { ScrapeCache } from './scrape-cache';
 
 export interface ServeLimits {
   /** Connections held at once. */
   maxConnections: number;
+  /** Connections that wait, unread, while all held ones are being answered; more are closed at once. */
+  maxWaiting: number;
+  /** A held connection with nothing to answer for this long gives its place to a newcomer. */
+  graceMs: number;
   /** Time for a client to send its request headers (slowloris). */
   headersTimeoutMs: number;
   /** Time for a whole request. */
@@ -28,6 +32,8 @@ export interface ServeLimits {
 
 export const DEFAULT_LIMITS: ServeLimits = {
   maxConnections: 64,
+  maxWaiting: 256,
+  graceMs: 1_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 15_000,
   keepAliveTimeoutMs: 5_000,
@@ -47,11 +53,6 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-interface Connection {
-  /** Requests received on it and not yet answered. */
-  pending: number;
-}
-
 const INDEX_PAGE = '<!DOCTYPE html>\n<html><head><title>canfork</title></head><body>\n' +
   '<h1>canfork</h1>\n<p>Can each process on this machine fork? <a href="/metrics">Metrics</a></p>\n</body></html>\n';
 
@@ -61,14 +62,15 @@ function plain(response: ServerResponse, status: number, text: string, extra: Re
 }
 
 /** Starts listening; resolves once bound. */
-export function serveMetrics(host: string, port: number, cache: ScrapeCache, limits: ServeLimits = DEFAULT_LIMITS): Promise<MetricsServer> {
-  const connections = new Map<Socket, Connection>();
-  let closedByLimits = 0;
-  const cut = (socket: Socket): void => {
-    closedByLimits++;
-    socket.destroy();
-  };
-
+export function serveMetrics(
+  host: string,
+  port: number,
+  cache: ScrapeCache,
+  limits: ServeLimits = DEFAULT_LIMITS,
+  /** Text appended to every /metrics answer, made at answer time (the server's own counters). */
+  live: (pool: ConnectionPool) => string = () => '',
+): Promise<MetricsServer> {
+  const pool = new ConnectionPool({ maxConnections: limits.maxConnections, maxWaiting: limits.maxWaiting, graceMs: limits.graceMs });
   const server = createServer({
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -78,40 +80,20 @@ export function serveMetrics(host: string, port: number, cache: ScrapeCache, lim
     maxHeaderSize: 8 * 1024,
   }, (request, response) => answer(request, response));
   server.timeout = limits.stalledTimeoutMs;
-
-  server.on('connection', (socket: Socket) => {
-    if (connections.size >= limits.maxConnections) {
-      // Map order is opening order: the oldest connection with nothing being answered makes room.
-      const idle = [...connections].find(([, connection]) => connection.pending === 0)?.[0];
-      if (idle === undefined) {
-        cut(socket);
-        return;
-      }
-      connections.delete(idle);
-      cut(idle);
-    }
-    connections.set(socket, { pending: 0 });
-    socket.once('close', () => connections.delete(socket));
-  });
-
+  // net.Server's pauseOnConnect (http.createServer does not pass it on): a connection is accepted with its
+  // reads stopped, so that nothing of a waiting connection is read or parsed before the pool holds it.
+  (server as { pauseOnConnect?: boolean }).pauseOnConnect = true;
+  server.on('connection', (socket: Socket) => pool.admit(socket));
   // Out of file descriptors (accept EMFILE): libuv has already dropped that connection; keep serving.
   server.on('error', () => undefined);
 
   function answer(request: IncomingMessage, response: ServerResponse): void {
     const socket = request.socket;
-    const connection = connections.get(socket);
-    if (connection === undefined) {
-      socket.destroy(); // evicted while its request was parsed
+    if (!pool.requestStarted(socket, limits.maxPipelined)) {
+      pool.cut(socket); // evicted while its request was parsed, or pipelining more than it reads
       return;
     }
-    connection.pending++;
-    response.once('close', () => {
-      connection.pending--;
-    });
-    if (connection.pending > limits.maxPipelined) {
-      cut(socket);
-      return;
-    }
+    response.once('close', () => pool.requestEnded(socket));
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/' && path !== '/metrics') {
       plain(response, 404, 'not found: try /metrics\n');
@@ -132,11 +114,12 @@ export function serveMetrics(host: string, port: number, cache: ScrapeCache, lim
       response.end();
       return;
     }
-    cache.current().then(({ body }) => {
+    cache.current().then(({ body: scanned }) => {
       if (response.destroyed || socket.destroyed) return; // the client left while the scan ran
+      const body = scanned + live(pool);
       response.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
       response.end(body);
-      if (socket.writableLength > limits.maxQueuedBytes) cut(socket); // it does not read what it asks for
+      if (socket.writableLength > limits.maxQueuedBytes) pool.cut(socket); // it does not read what it asks for
     }, (error: unknown) => {
       if (response.destroyed || socket.destroyed) return;
       plain(response, 503, `canfork: the scan failed: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -145,10 +128,10 @@ export function serveMetrics(host: string, port: number, cache: ScrapeCache, lim
 
   const close = (): Promise<void> => new Promise((resolve) => {
     const closed = new Promise<void>((done) => server.close(() => done()));
-    // Idle and half-sent connections (a request still arriving counts as idle here) go now.
-    for (const [socket, connection] of connections) if (connection.pending === 0) socket.destroy();
+    // Waiting, idle and half-sent connections (a request still arriving counts as idle) go now.
+    const busy = pool.closeIdle();
     const deadline = setTimeout(() => {
-      for (const socket of connections.keys()) socket.destroy();
+      for (const socket of busy) socket.destroy();
     }, limits.shutdownMs);
     void closed.then(() => {
       clearTimeout(deadline);
@@ -166,7 +149,7 @@ export function serveMetrics(host: string, port: number, cache: ScrapeCache, lim
         server,
         url: `http://${shownHost}:${address.port}/metrics`,
         get closedByLimits() {
-          return closedByLimits;
+          return pool.closedByLimits;
         },
         close,
       });
