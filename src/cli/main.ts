@@ -30,6 +30,13 @@ function finish(status: number): never {
   process.exit(status);
 }
 
+/** Exits once what was written to stdout has reached it: a pipe takes it only as fast as the reader reads. */
+function finishAfterOutput(status: number): void {
+  process.exitCode = status;
+  if (process.stdout.writableLength === 0) finish(status);
+  process.stdout.write('', () => finish(status));
+}
+
 function outputFailed(error: unknown): never {
   if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') finish(lastStatus); // the reader left: not an error
   say(`canfork: cannot write the output: ${message(error)}\n`);
@@ -78,9 +85,8 @@ runCli(process.argv.slice(2), systemSource, {
     lastStatus = status;
   },
 }).then((status) => {
-  // stdout and stderr are synchronous on Linux for files, pipes and terminals: nothing is left to flush, and
-  // nothing left open (the addon's handles) holds the exit back.
-  finish(status);
+  // Nothing left open (the addon's handles, keep-alive timers) holds the exit back.
+  finishAfterOutput(status);
 }, (error: unknown) => {
   say(`canfork: internal error: ${message(error)}\n`);
   finish(EXIT_OUTPUT);

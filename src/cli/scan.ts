@@ -23,6 +23,8 @@ export interface ForkSource {
    * exists but /proc does not show it to us (hidepid, another pid namespace), else 'present'.
    */
   presence(pid: number): ProcessPresence;
+  /** The hidepid= option of the /proc mount when it hides other users' processes (then a full scan is partial), else null. */
+  procHidepid?(): string | null;
 }
 
 export type ProcessPresence = 'present' | 'gone' | 'hidden';
@@ -43,6 +45,8 @@ export interface Scan {
   missing: number[];
   /** Kernel threads and zombies left out of a full scan. */
   skippedKernelThreads: number;
+  /** /proc's hidepid= option when it hides other users' processes from this scan, else null. */
+  hidepid: string | null;
   /** How long the scan took. */
   durationSeconds: number;
   takenAt: Date;
@@ -139,5 +143,6 @@ function* scanSteps(source: ForkSource, options: ScanOptions): Generator<void, S
     yield;
   }
   const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { machine: view.summary, processes, missing, skippedKernelThreads, durationSeconds, takenAt: new Date() };
+  const hidepid = source.procHidepid?.() ?? null;
+  return { machine: view.summary, processes, missing, skippedKernelThreads, hidepid, durationSeconds, takenAt: new Date() };
 }

@@ -1,5 +1,5 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { canForkWithSnapshot, readMachineSnapshot, snapshotSummary } from '../can-fork';
 import { readPublicProcessFile } from '../procfs/process-file';
 import { listPids } from '../procfs/processes';
@@ -23,6 +23,15 @@ export const systemSource: ForkSource = {
     } catch {
       return null; // exited since, or unreadable: the row still shows the pid
     }
+  },
+  procHidepid() {
+    // fs/proc/root.c: hidepid=1/noaccess and 2/invisible keep other users' /proc/PID from us (ptrace rules);
+    // root, with CAP_SYS_PTRACE, still sees them all.
+    if (process.geteuid?.() === 0) return null;
+    const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+      .filter((line) => / \/proc \S+.* - proc /.test(line)).at(-1); // the last mount on /proc is the one seen
+    const option = mount === undefined ? undefined : /(?:^|,)hidepid=([^,\s]+)/.exec(mount.split(' - ')[1] ?? '')?.[1];
+    return option === undefined || option === '0' || option === 'off' ? null : `hidepid=${option}`;
   },
   presence(pid) {
     try {

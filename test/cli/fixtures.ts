@@ -112,7 +112,7 @@ export function entry(report: ForkReport | null, comm: string, pid = report?.pid
 }
 
 export function scanOf(entries: ProcessEntry[], missing: number[] = []): Scan {
-  return { machine, processes: entries, missing, skippedKernelThreads: 0, durationSeconds: 0.012, takenAt: new Date('2026-11-23T12:00:00Z') };
+  return { machine, processes: entries, missing, skippedKernelThreads: 0, hidepid: null, durationSeconds: 0.012, takenAt: new Date('2026-11-23T12:00:00Z') };
 }
 
 /** A ForkSource over built reports: `reports` by pid; pids in `vanishing` throw ESRCH as if they exited. */
