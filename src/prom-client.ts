@@ -65,39 +65,43 @@ export function registerForkMetrics(registry: Registry, options?: ForkMetricsOpt
 }
 
 function createGauges(registry: Registry, state: RegistryState): void {
-  // The gauges of one scrape are collected in the same turn of the event loop: one canFork() serves them all.
+  // registry.metrics() calls every collect() in one synchronous pass, in registration order: the first gauge
+  // reads afresh and the others reuse its reports. A gauge read on its own (getSingleMetric) reuses them only
+  // within the same turn of the event loop.
   let reports: Map<number, ForkReport> | null = null;
   let failures = 0;
-  const currentReports = (): Map<number, ForkReport> => {
-    if (reports !== null) return reports;
-    const fresh = new Map<number, ForkReport>();
+  const currentReports = (fresh = false): Map<number, ForkReport> => {
+    if (reports !== null && !fresh) return reports;
+    const read = new Map<number, ForkReport>();
     failures = 0;
     for (const target of state.targets) {
       const pid = target ?? process.pid;
       try {
-        fresh.set(pid, canFork({ pid }));
+        read.set(pid, canFork({ pid }));
       } catch {
         failures++; // exited, or hidden from us: no series for it, and the error count says so
       }
     }
-    reports = fresh;
-    setImmediate(() => {
-      reports = null;
-    });
-    return fresh;
+    if (reports === null) {
+      setImmediate(() => {
+        reports = null;
+      });
+    }
+    reports = read;
+    return read;
   };
 
   const registers = [registry];
-  const perProcess = (name: string, help: string, value: (report: ForkReport) => number): void => {
+  const perProcess = (name: string, help: string, value: (report: ForkReport) => number, first = false): void => {
     new Gauge({
       name, help, labelNames: ['pid'], registers,
       collect() {
         this.reset();
-        for (const [pid, report] of currentReports()) this.set({ pid: String(pid) }, value(report));
+        for (const [pid, report] of currentReports(first)) this.set({ pid: String(pid) }, value(report));
       },
     });
   };
-  perProcess('canfork_process_can_fork', '1 if a fork of this process would succeed now, 0 if it would fail.', (r) => (r.ok ? 1 : 0));
+  perProcess('canfork_process_can_fork', '1 if a fork of this process would succeed now, 0 if it would fail.', (r) => (r.ok ? 1 : 0), true);
   perProcess('canfork_process_fork_headroom_bytes', 'How much more fork could charge before it fails (+Inf in overcommit mode 1).',
     (r) => r.memory.headroomBytes ?? Infinity);
   perProcess('canfork_process_accountable_bytes', 'Sum of the VMAs fork would charge to overcommit accounting.', (r) => r.memory.accountableBytes);
