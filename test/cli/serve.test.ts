@@ -164,6 +164,13 @@ describe('canfork --serve', () => {
     expect(everywhere.status).toBe(0);
   });
 
+  it('a port already in use is one line on stderr and exit 3', async () => {
+    server = await startServer();
+    const result = spawnSync(process.execPath, [cliPath, '--serve', String(server.port)], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toBe(`canfork: cannot listen on 127.0.0.1 port ${server.port}: EADDRINUSE\n`);
+  });
+
   it('--serve PID checks the pids at start, as the one-shot mode does', () => {
     const result = spawnSync(process.execPath, [cliPath, '--serve', '0', '4194303'], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(2);
