@@ -1,10 +1,10 @@
 // /proc/PID/limits: the soft and hard rlimits of any process, readable without ptrace rights.
 import { readFileSync } from 'node:fs';
-import type { Rlimit, RlimitResource } from '../rlimit';
 import { ProcfsParseError } from './parse-error';
 
-// The row titles of fs/proc/base.c lnames[], in RLIMIT_* order.
-const ROW_TITLES: Record<string, RlimitResource> = {
+// The row titles of fs/proc/base.c lnames[], in RLIMIT_* order, and the names getrlimit() takes (src/rlimit.ts; the
+// two sets are checked equal where test/native/rlimit.test.ts indexes these limits by RLIMIT_RESOURCES).
+const ROW_TITLES = {
   'Max cpu time': 'cpu',
   'Max file size': 'fsize',
   'Max data size': 'data',
@@ -21,9 +21,20 @@ const ROW_TITLES: Record<string, RlimitResource> = {
   'Max nice priority': 'nice',
   'Max realtime priority': 'rtprio',
   'Max realtime timeout': 'rttime',
-};
+} as const;
 
-export type ProcessLimits = Record<RlimitResource, Rlimit>;
+/** A resource's name: 'nproc', 'nofile', ... */
+export type LimitName = (typeof ROW_TITLES)[keyof typeof ROW_TITLES];
+
+/** One row: the soft and the hard limit, Infinity for 'unlimited'. */
+export interface LimitPair {
+  soft: number;
+  hard: number;
+}
+
+export type ProcessLimits = Record<LimitName, LimitPair>;
+
+const RESOURCE_OF_TITLE: ReadonlyMap<string, LimitName> = new Map(Object.entries(ROW_TITLES));
 
 function parseValue(text: string, path: string | undefined, line: number): number {
   if (text === 'unlimited') return Infinity;
@@ -41,7 +52,7 @@ export function parseLimits(text: string, path?: string): ProcessLimits {
     if (index === 0 || row.trim() === '') return; // header
     // Columns are fixed-width; titles contain single spaces, columns are separated by two or more.
     const [title, soft, hard] = row.trim().split(/\s{2,}/);
-    const resource = title === undefined ? undefined : ROW_TITLES[title];
+    const resource = title === undefined ? undefined : RESOURCE_OF_TITLE.get(title);
     if (resource === undefined || soft === undefined || hard === undefined) {
       throw new ProcfsParseError(`unexpected row '${row.slice(0, 80)}'`, path, index + 1);
     }

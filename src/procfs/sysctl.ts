@@ -1,7 +1,9 @@
 // The sysctls fork depends on: /proc/sys/vm (overcommit, reserves) and /proc/sys/kernel (threads-max, pid_max).
 import { readFileSync } from 'node:fs';
-import type { OvercommitMode } from '../model/report';
 import { ProcfsParseError } from './parse-error';
+
+/** vm.overcommit_memory: 0 heuristic, 1 always, 2 never (the model names them: OVERCOMMIT_MODE_NAMES). */
+export type OvercommitMode = 0 | 1 | 2;
 
 export interface VmSysctls {
   overcommitMemory: OvercommitMode;
