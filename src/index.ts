@@ -16,3 +16,5 @@ export type {
   ForkReport, ForkReason, ForkWarning, ForkCause, ForkVerdict, OvercommitMode, AccountableVma,
   MemoryReport, NprocReport, CgroupPidsLevel, TasksReport, MachineSummary,
 } from './model/report';
+export { killTree } from './supervise/kill-tree';
+export type { KillTreeResult } from './supervise/kill-tree';
