@@ -4,3 +4,4 @@ export { normalizeSupervision, type SupervisionOptions, type NormalizedSupervisi
 export { Supervisor, type SupervisorOptions, type SignalOutcome } from './supervisor';
 export { SupervisedCgroup, liveCgroupCount } from './cgroup';
 export { TrackedGroup } from './process-group';
+export { superviseSpawn, superviseSpawnSync, SpawnSupervision, SyncSpawnSupervision, chooseCgroupSite, setCgroupV2Support, type SpawnContext } from './spawn-supervision';

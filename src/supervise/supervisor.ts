@@ -26,7 +26,6 @@ export class Supervisor {
   #childExited = false;
   #forceTimer: NodeJS.Timeout | null = null;
   #timeoutTimer: NodeJS.Timeout | null = null;
-  #timeoutDeadline = 0;
   #ref = true;
   /** Settles when the cgroup is gone after the child's end (immediately without one). */
   #ended: Promise<void> = Promise.resolve();
@@ -77,23 +76,25 @@ export class Supervisor {
     return outcome;
   }
 
-  /** The spawn's timeout: like kill(), plus SIGCONT to a stopped child, and it outlives a group's leader. */
-  startTimeout(timeoutMs: number): void {
+  /**
+   * The spawn's timeout. When it fires while the child runs, `fire(true)` may do the spawn's own kill (which
+   * comes back as timeoutKill) and return true; otherwise, and after the child's exit (a group's members
+   * live on), the supervisor signals the target itself.
+   */
+  startTimeout(timeoutMs: number, fire?: (childRunning: boolean) => boolean): void {
     if (timeoutMs <= 0) return;
-    this.#timeoutDeadline = Date.now() + timeoutMs;
-    this.#timeoutTimer = this.#timer(timeoutMs, () => this.#onTimeout());
+    this.#timeoutTimer = this.#timer(timeoutMs, () => {
+      this.#timeoutTimer = null;
+      if (fire?.(!this.#childExited) === true) return;
+      this.timeoutKill(this.#options.killSignal);
+    });
   }
 
-  #onTimeout(): void {
-    this.#timeoutTimer = null;
-    this.#timeoutDeadline = 0;
-    const outcome = this.#signal(this.#options.killSignal, true);
-    if (outcome === 'ok') this.#startForceKill(this.#options.killSignal);
-  }
-
-  /** Whether the timeout fired before the child exited (what child_process calls a timed-out child). */
-  get timeoutPending(): boolean {
-    return this.#timeoutTimer !== null;
+  /** The timeout's kill: as kill(), plus SIGCONT to a stopped bare child so that it acts on the signal. */
+  timeoutKill(signal: number): SignalOutcome {
+    const outcome = this.#signal(signal, true);
+    if (outcome === 'ok') this.#startForceKill(signal);
+    return outcome;
   }
 
   /**
@@ -130,9 +131,5 @@ export class Supervisor {
       if (ref) timer.ref();
       else timer.unref();
     }
-  }
-
-  get timeoutDeadline(): number {
-    return this.#timeoutDeadline;
   }
 }
