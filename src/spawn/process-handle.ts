@@ -41,6 +41,7 @@ export class ProcessHandle {
     this.#supervision?.beforeSpawn(plan);
     const result = spawnNative(plan);
     if ('errno' in result) {
+      this.#supervision?.spawnFailed();
       openPipes(options.stdio, result.fds);
       return result.errno;
     }

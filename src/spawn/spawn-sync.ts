@@ -15,8 +15,9 @@ function spawnError(errnum: number, syscall: string, file: string, spawnargs: st
   return error;
 }
 import { normalizeSpawn, STDIO_PIPE, type CommonSpawnOptions } from './options';
+import { readSupervision, superviseSync, type SupervisionOptions } from './supervise';
 
-export interface SpawnSyncOptions extends CommonSpawnOptions {
+export interface SpawnSyncOptions extends CommonSpawnOptions, SupervisionOptions {
   /** Written to the child's stdin (when it is a pipe), which is then closed. Strings as utf8 (or `encoding`). */
   input?: string | NodeJS.ArrayBufferView;
   /** Bytes on one output before the child is killed with killSignal and error ENOBUFS. Default 1 MiB. */
@@ -34,6 +35,12 @@ export interface SpawnSyncReturns<T> {
   signal: NodeJS.Signals | null;
   error?: SpawnError;
 }
+
+// The native loop's trailing supervision arguments (-1: none): SIGKILL this long after the kill signal, and
+// an fd of the child's cgroup.kill.
+type SupervisedSpawnSync = (
+  ...args: [...Parameters<typeof native.spawnSync>, forceKillAfterMs: number, cgroupKillFd: number]
+) => ReturnType<typeof native.spawnSync>;
 
 function inputBuffer(input: unknown, encoding: BufferEncoding): Buffer | null {
   if (input === undefined || input === null) return null;
@@ -69,9 +76,20 @@ export function spawnSync(
   const encoding = options?.encoding ?? 'buffer';
   if (encoding !== 'buffer' && !Buffer.isEncoding(encoding)) throw invalidArgValue('options.encoding', encoding, 'is invalid encoding');
   const input = normalized.plan.stdio[0] === STDIO_PIPE ? inputBuffer(options?.input, encoding === 'buffer' ? 'utf8' : encoding) : null;
-  const result = native.spawnSync(
-    normalized.plan, input, normalized.timeoutMs, normalized.killSignal, normalized.processGroup, maxBufferBytes(options?.maxBuffer),
-  );
+  const maxBuffer = maxBufferBytes(options?.maxBuffer);
+  // Own properties only, as every other option.
+  const supervision = superviseSync(readSupervision({ ...options }));
+  supervision?.beforeSpawn(normalized.plan);
+  let result: ReturnType<typeof native.spawnSync>;
+  try {
+    result = (native.spawnSync as SupervisedSpawnSync)(
+      normalized.plan, input, normalized.timeoutMs, normalized.killSignal, normalized.processGroup, maxBuffer,
+      supervision?.forceKillAfterMs ?? -1, supervision?.cgroupKillFd ?? -1,
+    );
+  } finally {
+    // Whatever is left in the child's cgroup is killed, and the cgroup removed, before spawnSync returns.
+    supervision?.release();
+  }
   const fail = (errnum: number): SpawnError => spawnError(errnum, `spawnSync ${normalized.file}`, normalized.file, normalized.spawnargs);
   if ('errno' in result) {
     return { error: fail(result.errno), status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null };

@@ -1,6 +1,7 @@
 // spawn(): child_process.spawn's steps, with a ChildProcess that drives canfork's process handle.
 import type { ChildProcess, SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { addAbortListener } from 'node:events';
+import { constants } from 'node:os';
 import { createChildProcess } from './child';
 import { AbortError } from './node-errors';
 import {
@@ -26,20 +27,36 @@ export function spawnNormalized(options: NormalizedOptions): ChildProcess {
   validateAbortSignal(options.signal, 'options.signal');
   const killSignal = sanitizeKillSignal(options.killSignal);
   const extras = readExtras(options);
-  const handle = new ProcessHandle(extras, superviseAsync(extras.supervision));
-  const child = createChildProcess(handle);
-  child.spawn(options);
   const timeout = options.timeout as number | undefined;
-  if (timeout !== undefined && timeout !== null && timeout > 0) {
+  const timeoutMs = timeout !== undefined && timeout !== null && timeout > 0 ? timeout : 0;
+  const supervision = superviseAsync(extras.supervision, {
+    processGroup: extras.processGroup, newSession: options.detached === true, timeoutMs, killSignal: killSignal ?? constants.signals.SIGTERM,
+  });
+  const handle = new ProcessHandle(extras, supervision);
+  const child = createChildProcess(handle);
+  supervision?.prepare();
+  try {
+    child.spawn(options);
+  } catch (error) {
+    supervision?.spawnFailed();
+    throw error;
+  }
+  const fireTimeout = (): void => {
+    try {
+      child.kill(killSignal);
+    } catch (error) {
+      child.emit('error', error);
+    }
+  };
+  if (supervision !== undefined && handle.pid !== undefined) {
+    // Supervision runs the timeout: SIGCONT after it, and a group's members after the leader's exit.
+    supervision.attach(child, fireTimeout);
+  } else if (timeoutMs > 0) {
     let timer: NodeJS.Timeout | null = setTimeout(() => {
       if (timer === null) return;
-      try {
-        child.kill(killSignal);
-      } catch (error) {
-        child.emit('error', error);
-      }
+      fireTimeout();
       timer = null;
-    }, timeout);
+    }, timeoutMs);
     // Node 24 clears it on 'close' (which follows 'exit', or 'error' when the spawn failed); Node 20 on 'exit'.
     child.once(nodeMajor >= 24 ? 'close' : 'exit', () => {
       if (timer !== null) clearTimeout(timer);

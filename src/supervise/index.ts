@@ -4,4 +4,7 @@ export { normalizeSupervision, type SupervisionOptions, type NormalizedSupervisi
 export { Supervisor, type SupervisorOptions, type SignalOutcome } from './supervisor';
 export { SupervisedCgroup, liveCgroupCount } from './cgroup';
 export { TrackedGroup } from './process-group';
-export { superviseSpawn, superviseSpawnSync, SpawnSupervision, SyncSpawnSupervision, chooseCgroupSite, setCgroupV2Support, type SpawnContext } from './spawn-supervision';
+export {
+  superviseSpawn, superviseSpawnSync, SpawnSupervision, SyncSpawnSupervision, chooseCgroupSite, setCgroupV2Support,
+  type SpawnContext, type SupervisedPlanFields,
+} from './spawn-supervision';

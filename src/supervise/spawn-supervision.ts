@@ -81,13 +81,23 @@ export class SpawnSupervision {
     this.#context = context;
   }
 
-  /** Before the clone: PR_SET_PDEATHSIG, and the child's cgroup (which may throw: nothing is started then). */
+  /** Before any spawn work: the child's cgroup, which may throw (nothing is started or left then). */
+  prepare(): void {
+    if (this.options.cgroup && this.#cgroup === null) this.#cgroup = SupervisedCgroup.create(chooseCgroupSite());
+  }
+
+  /** Right before the clone: PR_SET_PDEATHSIG, and the cgroup to start in. */
   beforeSpawn(plan: SupervisedPlanFields): void {
     if (this.options.killOnParentExit) plan.pdeathsig = constants.signals.SIGKILL;
-    if (!this.options.cgroup) return;
-    this.#cgroup = SupervisedCgroup.create(chooseCgroupSite());
+    this.prepare();
+    if (this.#cgroup === null) return;
     if (this.#cgroup.version === 2) plan.cgroupFd = this.#cgroup.directoryFd;
     else this.#cgroup.enterThread();
+  }
+
+  /** Whether kill() can still reach something after the child's exit (a process group's members). */
+  get reachesAfterExit(): boolean {
+    return this.#context.processGroup && !this.options.cgroup;
   }
 
   /** Right after the clone, whether it succeeded or not: the calling thread leaves a v1 cgroup. */
@@ -100,6 +110,7 @@ export class SpawnSupervision {
   spawnFailed(): void {
     this.#afterClone();
     this.#cgroup?.destroySync();
+    this.#cgroup = null;
   }
 
   /** The child runs. `signalChild` signals exactly it (0 or a negative errno), safe against pid reuse. */
