@@ -1,0 +1,128 @@
+// canfork's spawn and spawnSync with cgroup: true on this machine's real hierarchies: the issue's
+// six-process tree (every way to leave a process group) ends within 1 s of the timeout, nothing is left
+// after 1 000 spawns, and a caller that may not create cgroups gets an error at spawn time. Creates
+// cgroups: host state, opt-in (CANFORK_SYSTEM_TESTS=1); each cgroup is removed, and every process killed by
+// pid, in finally.
+import { spawn as nodeSpawn, spawnSync as nodeSpawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { spawn } from '../../src/index';
+import { liveCgroupCount, setCgroupV2Support } from '../../src/supervise/index';
+import { locateV1Site, locateV2Site } from '../../src/supervise/cgroup-site';
+import { native } from '../../src/binding';
+import { openFds, zombieChildren } from '../spawn/helpers';
+import { alive, sixProcessReport, sixProcessScript, waitUntil } from '../supervise/tree';
+
+const enabled = process.env.CANFORK_SYSTEM_TESTS === '1';
+const isRoot = process.getuid?.() === 0;
+const skip = !enabled ? 'CANFORK_SYSTEM_TESTS is not 1 (creates cgroups)' : !isRoot ? 'not root: cannot create cgroups' : '';
+const dist = resolve(__dirname, '../../dist/index.js');
+const v2Native = 'constants' in native;
+
+// Which hierarchies this machine and build can use, each run on its own.
+const hierarchies: Array<{ name: string; v2: boolean; parent: string | null }> = [
+  { name: 'v2 (CLONE_INTO_CGROUP)', v2: true, parent: v2Native ? (typeof locateV2Site() === 'string' ? null : (locateV2Site() as { parent: string }).parent) : null },
+  { name: 'v1 (the spawning thread steps in)', v2: false, parent: (() => {
+    const freezer = locateV1Site('freezer');
+    if (typeof freezer !== 'string') return freezer.parent;
+    const pids = locateV1Site('pids');
+    return typeof pids === 'string' ? null : pids.parent;
+  })() },
+];
+
+function ourCgroups(parent: string): string[] {
+  return readdirSync(parent).filter((name) => name.startsWith(`canfork-${process.pid}-`));
+}
+
+describe.skipIf(skip !== '')(`spawn with cgroup: true${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  for (const hierarchy of hierarchies) {
+    describe(hierarchy.name, () => {
+      const run = hierarchy.parent === null ? it.skip : it;
+      const parent = hierarchy.parent ?? '';
+
+      run('spawn: the six-process tree, timeout 1000: nothing left within 1 s of the timeout; the cgroup is removed', async () => {
+        setCgroupV2Support(hierarchy.v2);
+        const report = sixProcessReport();
+        try {
+          const started = Date.now();
+          const child = spawn('sh', ['-c', sixProcessScript(report.path)], { cgroup: true, timeout: 1000, stdio: 'ignore' });
+          const exited = once(child, 'exit');
+          const tracked = await report.read();
+          expect(tracked).toHaveLength(6);
+          expect(ourCgroups(parent)).toHaveLength(1);
+          expect(await exited).toEqual([null, 'SIGTERM']);
+          const deadline = started + 1000 + 1000 - Date.now();
+          expect(await waitUntil(() => !tracked.some(alive), Math.max(deadline, 0))).toBe(true);
+          expect(await waitUntil(() => ourCgroups(parent).length === 0, 2000)).toBe(true);
+        } finally {
+          report.cleanup();
+          setCgroupV2Support(v2Native);
+        }
+      });
+
+      run('spawnSync: the same tree, timeout 1000: it returns, and nothing is left within 1 s of the timeout', async () => {
+        const report = sixProcessReport();
+        // In another process, so that this one can watch the tree while spawnSync blocks.
+        const code = `
+          require(${JSON.stringify(resolve(__dirname, '../../dist/supervise/index.js'))}).setCgroupV2Support(${hierarchy.v2});
+          const { spawnSync } = require(${JSON.stringify(dist)});
+          const r = spawnSync('sh', ['-c', ${JSON.stringify(sixProcessScript(report.path))}], { cgroup: true, timeout: 1000, stdio: 'ignore' });
+          console.log(JSON.stringify({ signal: r.signal, error: r.error && r.error.code }));`;
+        const runner = nodeSpawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let output = '';
+        runner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+        try {
+          const started = Date.now();
+          const tracked = await report.read();
+          expect(tracked).toHaveLength(6);
+          expect(await once(runner, 'exit')).toEqual([0, null]);
+          expect(JSON.parse(output)).toEqual({ signal: 'SIGTERM', error: 'ETIMEDOUT' });
+          expect(await waitUntil(() => !tracked.some(alive), Math.max(started + 2000 - Date.now(), 0))).toBe(true);
+          expect(readdirSync(parent).filter((name) => name.startsWith(`canfork-${runner.pid}-`))).toEqual([]);
+        } finally {
+          report.cleanup();
+          if (runner.exitCode === null) runner.kill('SIGKILL');
+        }
+      });
+
+      run('1 000 spawns leave no cgroup, zombie or fd; the cost per spawn is printed', async () => {
+        setCgroupV2Support(hierarchy.v2);
+        try {
+          const fdsBefore = openFds().length;
+          const time = async (cgroup: boolean, count: number): Promise<number> => {
+            const started = process.hrtime.bigint();
+            for (let i = 0; i < count; i++) {
+              const child = spawn('true', [], { cgroup, stdio: 'ignore' });
+              await once(child, 'exit');
+            }
+            return Number(process.hrtime.bigint() - started) / 1e6 / count;
+          };
+          const plain = await time(false, 200);
+          const withCgroup = await time(true, 1000);
+          expect(await waitUntil(() => ourCgroups(parent).length === 0 && liveCgroupCount() === 0, 5000)).toBe(true);
+          expect(zombieChildren()).toEqual([]);
+          expect(await waitUntil(() => openFds().length <= fdsBefore, 2000)).toBe(true);
+          console.log(`${hierarchy.name}: spawn to exit of /bin/true, ${plain.toFixed(3)} ms plain (200), ${withCgroup.toFixed(3)} ms with cgroup: true (1000, removal overlapped)`);
+        } finally {
+          setCgroupV2Support(v2Native);
+        }
+      });
+    });
+  }
+
+  it('a caller that may not create cgroups gets a system error at spawn time, and nothing runs', () => {
+    // As nobody, from a copy of nothing: dist is readable by every user here (checked by the run itself).
+    const code = `
+      const { spawn } = require(${JSON.stringify(dist)});
+      try { spawn('sleep', ['60'], { cgroup: true, stdio: 'ignore' }); console.log('spawned'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, syscall: e.syscall, errno: e.errno, message: e.message })); }`;
+    const result = nodeSpawnSync(process.execPath, ['-e', code], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const error = JSON.parse(result.stdout);
+    expect(['EACCES', 'EPERM', 'EROFS']).toContain(error.code);
+    expect(error.syscall).toBe('mkdir');
+    expect(error.message).toContain('cgroup: true needs a cgroup the caller may create');
+  });
+});
