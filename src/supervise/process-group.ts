@@ -26,6 +26,11 @@ export class TrackedGroup {
   /** Live (not zombie) members found in /proc; empty once the group is gone. Scans every pid: call rarely. */
   liveMembers(): number[] {
     if (this.#dead) return [];
+    // The cheap answer first: no member at all, not even a zombie (the common case at the leader's exit).
+    if (this.#leaderReaped && sendSignal(-this.pgid, 0) === 'gone') {
+      this.#dead = true;
+      return [];
+    }
     const members: number[] = [];
     for (const pid of listPids()) {
       const stat = readStat(pid);
