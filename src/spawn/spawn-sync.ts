@@ -86,6 +86,10 @@ export function spawnSync(
       normalized.plan, input, normalized.timeoutMs, normalized.killSignal, normalized.processGroup, maxBuffer,
       supervision?.forceKillAfterMs ?? -1, supervision?.cgroupKillFd ?? -1,
     );
+    // ETIMEDOUT or ENOBUFS: the kill signal was sent.
+    if (!('errno' in result) && result.error !== 0 && normalized.processGroup) {
+      supervision?.forceKillGroup(result.pid, !normalized.plan.newSession);
+    }
   } finally {
     // Whatever is left in the child's cgroup is killed, and the cgroup removed, before spawnSync returns.
     supervision?.release();

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { native, type NativeSpawnPlan } from '../binding';
 import {
-  setCgroupV2Support, superviseSpawn, superviseSpawnSync, type SpawnContext, type SupervisedPlanFields, type SupervisionOptions,
+  ownSession, setCgroupV2Support, superviseSpawn, superviseSpawnSync, type SpawnContext, type SupervisedPlanFields, type SupervisionOptions,
 } from '../supervise/index';
 import { invalidArgType } from './node-errors';
 import { signalChild } from './native-spawn';
@@ -39,6 +39,8 @@ export interface SyncSupervision {
   beforeSpawn(plan: NativeSpawnPlan): void;
   forceKillAfterMs: number;
   cgroupKillFd: number;
+  /** The run ended after the kill signal was sent to the group `pgid` (of this process's session or its own). */
+  forceKillGroup(pgid: number, ownSessionGroup: boolean): void;
   release(): void;
 }
 
@@ -109,6 +111,7 @@ export function superviseSync(plan: SupervisionPlan | undefined): SyncSupervisio
     get cgroupKillFd() {
       return supervision.cgroupKillFd;
     },
+    forceKillGroup: (pgid, ownSessionGroup) => supervision.forceKillGroup(pgid, ownSessionGroup ? ownSession() : pgid),
     release: () => supervision.release(),
   };
 }

@@ -5,6 +5,6 @@ export { Supervisor, type SupervisorOptions, type SignalOutcome } from './superv
 export { SupervisedCgroup, liveCgroupCount } from './cgroup';
 export { TrackedGroup } from './process-group';
 export {
-  superviseSpawn, superviseSpawnSync, SpawnSupervision, SyncSpawnSupervision, chooseCgroupSite, setCgroupV2Support,
+  superviseSpawn, superviseSpawnSync, SpawnSupervision, SyncSpawnSupervision, chooseCgroupSite, setCgroupV2Support, ownSession,
   type SpawnContext, type SupervisedPlanFields,
 } from './spawn-supervision';

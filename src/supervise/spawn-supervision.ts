@@ -3,7 +3,7 @@
 // cgroup. The spawn code stays ignorant of groups and cgroups; it calls these hooks at fixed points.
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { SupervisedCgroup } from './cgroup';
+import { SupervisedCgroup, sleepSync } from './cgroup';
 import { locateV1Site, locateV2Site, type CgroupSite } from './cgroup-site';
 import { normalizeSupervision, type NormalizedSupervision, type SupervisionOptions } from './options';
 import { TrackedGroup } from './process-group';
@@ -37,7 +37,8 @@ function toKillResult(outcome: SignalOutcome): KillResult {
   return -(constants.errno[outcome as keyof typeof constants.errno] ?? constants.errno.EPERM);
 }
 
-function ownSession(): number {
+/** This process's session id (/proc/self/stat field 6). */
+export function ownSession(): number {
   const stat = readFileSync('/proc/self/stat', 'latin1');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
 }
@@ -222,6 +223,25 @@ export class SyncSpawnSupervision {
   /** -1: none. The native loop writes "1" here instead of signalling, at the timeout and the force kill. */
   get cgroupKillFd(): number {
     return this.#cgroup?.version === 2 ? this.#cgroup.killFd() : -1;
+  }
+
+  /**
+   * After a run whose child got the kill signal (timeout or maxBuffer), as a process group leader: the loop
+   * returns at the leader's exit, so the force kill of members that ignore the signal happens here, waiting
+   * (at most forceKillAfterMs) for them to end first.
+   */
+  forceKillGroup(pgid: number, session: number): void {
+    if (this.options.forceKillAfterMs < 0 || this.options.cgroup) return;
+    const group = new TrackedGroup(pgid, session);
+    group.leaderReaped();
+    const end = Date.now() + this.options.forceKillAfterMs;
+    while (group.hasMembers()) {
+      if (Date.now() >= end) {
+        group.signal(constants.signals.SIGKILL);
+        return;
+      }
+      sleepSync(Math.min(10, Math.max(1, end - Date.now())));
+    }
   }
 
   /** After the run (or a failed spawn): every process left in the cgroup is killed and the cgroup removed. */

@@ -4,6 +4,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn } from '../../src/index';
 import { alive, killTracked, sixProcessReport, sixProcessScript, track, waitUntil, type TrackedProcess } from './tree';
@@ -123,5 +124,47 @@ describe('spawn: supervision options are checked like Node options', () => {
     expect(() => spawn('true', { forceKillAfterDelay: 1.5 })).toThrow(RangeError);
     expect(() => spawn('true', { cgroup: 1 as unknown as boolean })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => spawn('true', { killOnParentExit: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});
+
+// spawnSync blocks its thread: it runs in another Node process (the built dist/) while this one watches.
+function runSpawnSync(args: string, guardMs: number): { done: Promise<{ output: string; ms: number }>; runner: ReturnType<typeof nodeSpawn> } {
+  const code = `const t = Date.now(); const r = require(${JSON.stringify(resolve(__dirname, '../../dist/index.js'))}).spawnSync(${args});
+    console.log(JSON.stringify({ status: r.status, signal: r.signal, error: r.error && r.error.code, ms: Date.now() - t }));`;
+  const runner = nodeSpawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], timeout: guardMs, killSignal: 'SIGKILL' });
+  let output = '';
+  runner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return { runner, done: once(runner, 'exit').then(() => ({ output, ms: 0 })) };
+}
+
+describe('spawnSync: supervision', () => {
+  it("a stopped child (sh -c 'kill -STOP $$') with timeout 500 returns within 3 s", async () => {
+    const report = sixProcessReport();
+    const { done } = runSpawnSync(`'sh', ['-c', 'echo "stopped $$" >> ${report.path}; kill -STOP $$'], { timeout: 500, stdio: 'ignore' }`, 10_000);
+    try {
+      const { output } = await done;
+      const result = JSON.parse(output);
+      expect(result).toMatchObject({ status: null, signal: 'SIGTERM', error: 'ETIMEDOUT' });
+      expect(result.ms).toBeLessThan(3000);
+    } finally {
+      report.cleanup();
+    }
+  });
+
+  it('processGroup + forceKillAfterDelay 500 leaves only the three that left the group', async () => {
+    const report = sixProcessReport();
+    try {
+      const { done } = runSpawnSync(
+        `'sh', ['-c', ${JSON.stringify(sixProcessScript(report.path))}], { processGroup: true, timeout: 1000, forceKillAfterDelay: 500, stdio: 'ignore' }`,
+        20_000,
+      );
+      const tracked = await report.read();
+      expect(tracked).toHaveLength(6);
+      expect(JSON.parse((await done).output)).toMatchObject({ signal: 'SIGTERM', error: 'ETIMEDOUT' });
+      await waitUntil(() => tracked.filter(alive).length <= 3, 2000);
+      expect(tracked.filter(alive).map((entry) => entry.name).sort()).toEqual(['setpgid', 'setsid', 'setsid-term-ignoring']);
+    } finally {
+      report.cleanup();
+    }
   });
 });
