@@ -5,7 +5,7 @@ import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { native, type NativeSpawnPlan } from '../../src/binding';
-import { STDIO_IGNORE, STDIO_PIPE } from '../../src/spawn/options';
+import { STDIO_IGNORE, STDIO_PIPE } from '../../src/spawn/plan';
 import { plan } from './plan';
 
 const { errno } = osConstants;
