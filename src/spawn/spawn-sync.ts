@@ -129,7 +129,7 @@ export function spawnSync(command: string, args?: readonly string[] | SpawnSyncO
   const input = opts.input ? inputBuffer(opts.input, opts.encoding) : null;
   const extras = readExtras(opts);
   const plan = buildPlan(opts, stdio, extras);
-  const supervision = superviseSync(extras.supervision);
+  const supervision = superviseSync(extras.supervision, killSignal);
   supervision?.beforeSpawn(plan);
   try {
     const supervisionArgs = supervision === undefined ? [] : [supervision.forceKillAfterMs, supervision.cgroupKillFd];

@@ -100,8 +100,8 @@ export function superviseAsync(plan: SupervisionPlan | undefined, context: Spawn
 }
 
 /** The native spawnSync arguments for this plan, or undefined when no supervision option is set. */
-export function superviseSync(plan: SupervisionPlan | undefined): SyncSupervision | undefined {
-  const supervision = superviseSpawnSync(plan ?? {});
+export function superviseSync(plan: SupervisionPlan | undefined, killSignal: number): SyncSupervision | undefined {
+  const supervision = superviseSpawnSync(plan ?? {}, killSignal);
   if (supervision === undefined) return undefined;
   return {
     beforeSpawn: (nativePlan) => supervision.beforeSpawn(nativePlan as NativeSpawnPlan & SupervisedPlanFields),

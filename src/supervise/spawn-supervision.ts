@@ -191,10 +191,12 @@ export function superviseSpawn(options: SupervisionOptions, context: SpawnContex
 /** Supervision of one spawnSync: the native loop's extra arguments, and the cgroup's end after the run. */
 export class SyncSpawnSupervision {
   readonly options: NormalizedSupervision;
+  readonly #killSignal: number;
   #cgroup: SupervisedCgroup | null = null;
 
-  constructor(options: NormalizedSupervision) {
+  constructor(options: NormalizedSupervision, killSignal: number) {
     this.options = options;
+    this.#killSignal = killSignal;
   }
 
   /** As SpawnSupervision.beforeSpawn; on v2 also opens cgroup.kill for the native loop. */
@@ -205,7 +207,6 @@ export class SyncSpawnSupervision {
     try {
       if (this.#cgroup.version === 2) {
         plan.cgroupFd = this.#cgroup.directoryFd;
-        this.#cgroup.killFd();
       } else {
         this.#cgroup.enterThread();
       }
@@ -220,9 +221,14 @@ export class SyncSpawnSupervision {
     return this.options.forceKillAfterMs;
   }
 
-  /** -1: none. The native loop writes "1" here instead of signalling, at the timeout and the force kill. */
+  /**
+   * -1: none. The native loop writes "1" here instead of signalling, at the timeout and the force kill. Only
+   * when the kill signal is SIGKILL anyway: otherwise the child gets the kill signal, as without a cgroup (and
+   * the result says so), and the rest of the cgroup is killed once the loop returns (release()).
+   */
   get cgroupKillFd(): number {
-    return this.#cgroup?.version === 2 ? this.#cgroup.killFd() : -1;
+    if (this.#cgroup?.version !== 2 || this.#killSignal !== constants.signals.SIGKILL) return -1;
+    return this.#cgroup.killFd();
   }
 
   /**
@@ -254,8 +260,8 @@ export class SyncSpawnSupervision {
 }
 
 /** The supervision for one spawnSync, or undefined when no supervision option is set. */
-export function superviseSpawnSync(options: SupervisionOptions): SyncSpawnSupervision | undefined {
+export function superviseSpawnSync(options: SupervisionOptions, killSignal: number): SyncSpawnSupervision | undefined {
   const normalized = normalizeSupervision(options);
   const active = normalized.cgroup || normalized.killOnParentExit || normalized.forceKillAfterMs >= 0;
-  return active ? new SyncSpawnSupervision(normalized) : undefined;
+  return active ? new SyncSpawnSupervision(normalized, killSignal) : undefined;
 }

@@ -66,8 +66,8 @@ describe.skipIf(skip !== '')(`spawn with cgroup: true${skip ? ` (skipped: ${skip
         const report = sixProcessReport();
         // In another process, so that this one can watch the tree while spawnSync blocks.
         const code = `
-          require(${JSON.stringify(resolve(__dirname, '../../dist/supervise/index.js'))}).setCgroupV2Support(${hierarchy.v2});
           const { spawnSync } = require(${JSON.stringify(dist)});
+          require(${JSON.stringify(resolve(__dirname, '../../dist/supervise/index.js'))}).setCgroupV2Support(${hierarchy.v2});
           const r = spawnSync('sh', ['-c', ${JSON.stringify(sixProcessScript(report.path))}], { cgroup: true, timeout: 1000, stdio: 'ignore' });
           console.log(JSON.stringify({ signal: r.signal, error: r.error && r.error.code }));`;
         const runner = nodeSpawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -81,6 +81,27 @@ describe.skipIf(skip !== '')(`spawn with cgroup: true${skip ? ` (skipped: ${skip
           expect(JSON.parse(output)).toEqual({ signal: 'SIGTERM', error: 'ETIMEDOUT' });
           expect(await waitUntil(() => !tracked.some(alive), Math.max(started + 2000 - Date.now(), 0))).toBe(true);
           expect(readdirSync(parent).filter((name) => name.startsWith(`canfork-${runner.pid}-`))).toEqual([]);
+        } finally {
+          report.cleanup();
+          if (runner.exitCode === null) runner.kill('SIGKILL');
+        }
+      });
+
+      run("spawnSync with killSignal 'SIGKILL': the timeout kills the whole cgroup at once (v2: cgroup.kill from the native loop)", async () => {
+        const report = sixProcessReport();
+        const code = `
+          const { spawnSync } = require(${JSON.stringify(dist)});
+          require(${JSON.stringify(resolve(__dirname, '../../dist/supervise/index.js'))}).setCgroupV2Support(${hierarchy.v2});
+          const r = spawnSync('sh', ['-c', ${JSON.stringify(sixProcessScript(report.path))}], { cgroup: true, timeout: 1000, killSignal: 'SIGKILL', stdio: 'ignore' });
+          console.log(JSON.stringify({ signal: r.signal, error: r.error && r.error.code }));`;
+        const runner = nodeSpawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let output = '';
+        runner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+        try {
+          const tracked = await report.read();
+          expect(await once(runner, 'exit')).toEqual([0, null]);
+          expect(JSON.parse(output)).toEqual({ signal: 'SIGKILL', error: 'ETIMEDOUT' });
+          expect(await waitUntil(() => !tracked.some(alive), 1000)).toBe(true);
         } finally {
           report.cleanup();
           if (runner.exitCode === null) runner.kill('SIGKILL');
