@@ -3,6 +3,7 @@
 // thread that created the child: a worker thread's end kills the children that worker spawned.
 import { spawn as nodeSpawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, killTracked, track, waitUntil, type TrackedProcess } from './tree';
@@ -37,6 +38,20 @@ describe('killOnParentExit', () => {
       }
     });
   }
+
+  it('holds for a child that drops to another user (the signal is set after setuid, which would clear it)', async () => {
+    const { parent, child } = await parentPrinting(
+      "const c = canfork.spawn('sleep', ['60'], { stdio: 'ignore', uid: 65534, gid: 65534, killOnParentExit: true }); console.log(c.pid); setInterval(() => {}, 1000);",
+    );
+    try {
+      expect(readFileSync(`/proc/${child.pid}/status`, 'utf8')).toMatch(/^Uid:\t65534\t/m);
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+      expect(await waitUntil(() => !alive(child), 2000)).toBe(true);
+    } finally {
+      killTracked([child]);
+    }
+  });
 
   it("a worker thread's end counts as the parent's exit (the kernel follows the creating thread)", async () => {
     const worker = `

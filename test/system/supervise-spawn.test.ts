@@ -5,10 +5,10 @@
 // pid, in finally.
 import { spawn as nodeSpawn, spawnSync as nodeSpawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawn } from '../../src/index';
+import { exec, execFileSync, spawn } from '../../src/index';
 import { liveCgroupCount, setCgroupV2Support } from '../../src/supervise/index';
 import { locateV1Site, locateV2Site } from '../../src/supervise/cgroup-site';
 import { native } from '../../src/binding';
@@ -31,6 +31,15 @@ const hierarchies: Array<{ name: string; v2: boolean; parent: string | null }> =
     return typeof pids === 'string' ? null : pids.parent;
   })() },
 ];
+
+function readState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return '';
+  }
+}
 
 function ourCgroups(parent: string): string[] {
   return readdirSync(parent).filter((name) => name.startsWith(`canfork-${process.pid}-`));
@@ -132,6 +141,23 @@ describe.skipIf(skip !== '')(`spawn with cgroup: true${skip ? ` (skipped: ${skip
       });
     });
   }
+
+  it('exec and execFileSync take cgroup: true too: a background sleep dies with its shell at the timeout', async () => {
+    const report = sixProcessReport();
+    try {
+      const script = `sleep 60 & echo "background $!" >> ${report.path}; sleep 60`;
+      const error = await new Promise<Error | null>((resolve) => exec(script, { cgroup: true, timeout: 500 }, (failure) => resolve(failure)));
+      expect(error).toMatchObject({ killed: true, signal: 'SIGTERM' });
+      expect(() => execFileSync('sh', ['-c', script.replace('background', 'sync-background')], { cgroup: true, timeout: 500, stdio: 'ignore' }))
+        .toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
+      const pids = readFileSync(report.path, 'utf8').trim().split('\n').map((line: string) => Number(line.split(' ')[1]));
+      expect(pids).toHaveLength(2);
+      // Both were killed with their cgroup before exec's callback and execFileSync's return: no /proc entry, or a zombie.
+      for (const pid of pids) expect(await waitUntil(() => !/^[^Z]/.test(readState(pid)), 1000)).toBe(true);
+    } finally {
+      report.cleanup();
+    }
+  });
 
   it('a caller that may not create cgroups gets a system error at spawn time, and nothing runs', () => {
     // As nobody, from a copy of nothing: dist is readable by every user here (checked by the run itself).
