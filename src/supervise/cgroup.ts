@@ -25,7 +25,8 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const cgroup of live) cgroup.destroySync();
+    // Bounded: a process stuck in uninterruptible sleep must not hold the exit for long.
+    for (const cgroup of live) cgroup.destroySync(1000);
   });
 }
 

@@ -166,15 +166,6 @@ export class SpawnSupervision {
   onExit(): void {
     this.#supervisor?.childExited();
   }
-
-  setRef(ref: boolean): void {
-    this.#supervisor?.setRef(ref);
-  }
-
-  /** Settles once the child's cgroup (if any) is gone. */
-  ended(): Promise<void> {
-    return this.#supervisor?.ended() ?? Promise.resolve();
-  }
 }
 
 /**

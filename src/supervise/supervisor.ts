@@ -26,9 +26,6 @@ export class Supervisor {
   #childExited = false;
   #forceTimer: NodeJS.Timeout | null = null;
   #timeoutTimer: NodeJS.Timeout | null = null;
-  #ref = true;
-  /** Settles when the cgroup is gone after the child's end (immediately without one). */
-  #ended: Promise<void> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -63,10 +60,9 @@ export class Supervisor {
     });
   }
 
+  // Ref'd, as child_process's own timeout timer is whether or not the child is unref()ed.
   #timer(ms: number, run: () => void): NodeJS.Timeout {
-    const timer = setTimeout(run, ms);
-    if (!this.#ref) timer.unref();
-    return timer;
+    return setTimeout(run, ms);
   }
 
   /** kill(): the signal to the target, then the force kill timer. */
@@ -108,12 +104,12 @@ export class Supervisor {
     group?.leaderReaped();
     const groupLives = group !== null && cgroup === null && group.hasMembers();
     if (!groupLives) this.#clearTimers();
-    if (cgroup !== null) this.#ended = cgroup.destroy().then(() => undefined);
-  }
-
-  /** Settles once a cgroup has been killed and removed after the child's end. */
-  ended(): Promise<void> {
-    return this.#ended;
+    if (cgroup === null) return;
+    // Not thrown at the caller (this runs in the exit watcher); the exit hook tries once more.
+    cgroup.destroy().then(
+      (removed) => removed || process.emitWarning(`canfork: cgroup ${cgroup.directory} still busy 5 s after its child's end`),
+      (error: Error) => process.emitWarning(`canfork: cannot remove cgroup ${cgroup.directory}: ${error.message}`),
+    );
   }
 
   #clearTimers(): void {
@@ -121,15 +117,5 @@ export class Supervisor {
     if (this.#timeoutTimer !== null) clearTimeout(this.#timeoutTimer);
     this.#forceTimer = null;
     this.#timeoutTimer = null;
-  }
-
-  /** Follows the child's ref()/unref(): pending timers keep the loop alive only while the child does. */
-  setRef(ref: boolean): void {
-    this.#ref = ref;
-    for (const timer of [this.#forceTimer, this.#timeoutTimer]) {
-      if (timer === null) continue;
-      if (ref) timer.ref();
-      else timer.unref();
-    }
   }
 }
