@@ -194,8 +194,8 @@ describe('execSync and execFileSync: the same results and thrown errors', () => 
         const fields = Object.keys(error as object).filter((key) => key !== 'pid');
         if (described.code === 'ENOBUFS') {
           // How much was read before the kill, and whether the child had already exited, is a race.
-          const { stdout: _stdout, stderr: _stderr, status: _status, signal: _signal, ...stable } = described;
-          return { described: stable, fields };
+          const racy = ['stdout', 'stderr', 'status', 'signal'];
+          return { described: Object.fromEntries(Object.entries(described).filter(([key]) => !racy.includes(key))), fields };
         }
         return { described, fields, output: util.inspect((error as { output?: unknown }).output) };
       }
