@@ -75,6 +75,7 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   plan.gid = IntegerField(env, object, "gid", -1, 0xfffffffe, false, -1);
   plan.newSession = object.Get("newSession").ToBoolean().Value();
   plan.newProcessGroup = object.Get("newProcessGroup").ToBoolean().Value();
+  plan.keepPipesOnExecError = object.Get("keepPipesOnExecError").ToBoolean().Value();
   Napi::Array limits = ArrayField(env, object, "rlimits");  // flat [resource, soft, hard, ...]
   if (limits.Length() % 3 != 0) throw Napi::RangeError::New(env, "plan.rlimits must hold triples");
   for (uint32_t i = 0; i + 2 < limits.Length(); i += 3) {

@@ -10,12 +10,35 @@
 namespace canfork {
 namespace {
 
-// spawn(plan) -> { pid, pidfd, fds } or a negative errno (nothing left open or running)
+// Failed exec with plan.keepPipesOnExecError: { error, fds } with the parent ends still open.
+Napi::Value FailureWithPipes(Napi::Env env, const core::SpawnOutcome& outcome) {
+  try {
+    Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
+    for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("error", Napi::Number::New(env, outcome.error));
+    result.Set("fds", fds);
+    return result;
+  } catch (...) {
+    for (int fd : outcome.parentFds) {
+      if (fd >= 0) close(fd);
+    }
+    throw;
+  }
+}
+
+// spawn(plan) -> { pid, pidfd, fds }, or a negative errno (nothing left open or running), or with
+// plan.keepPipesOnExecError and a failed exec { error, fds } (the parent pipe ends, the caller's to close)
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::SpawnPlan plan = ReadSpawnPlan(env, info[0]);
   core::SpawnOutcome outcome = core::SpawnChild(plan);
-  if (outcome.error != 0) return Napi::Number::New(env, outcome.error);
+  if (outcome.error != 0) {
+    for (int fd : outcome.parentFds) {
+      if (fd >= 0) return FailureWithPipes(env, outcome);
+    }
+    return Napi::Number::New(env, outcome.error);
+  }
   AwaitWatch(env, outcome.pid, outcome.parentFds);
   try {
     Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());

@@ -55,12 +55,16 @@ export interface NativeSpawnPlan {
   pdeathsig?: number;
   /** A cgroup v2 directory fd: the child starts in it (clone3 CLONE_INTO_CGROUP, 5.7+). -1 or absent: ours. */
   cgroupFd?: number;
+  /** After a failed exec, return { error, fds } with the parent pipe ends still open (the caller's). */
+  keepPipesOnExecError?: boolean;
 }
 
 /** waitpid's status word: kind is one of constants.WAIT_*; value is the exit code or the signal. */
 export type NativeWaitStatus = [kind: number, value: number, coreDumped: boolean];
 
 export type NativeSpawnResult = { pid: number; pidfd: number; fds: number[] } | NativeErrno;
+/** A failed exec with plan.keepPipesOnExecError: the parent pipe ends, still open. */
+export type NativeExecFailure = { error: NativeErrno; fds: number[] };
 
 export type NativeSpawnSyncResult =
   | NativeErrno
@@ -90,6 +94,7 @@ export interface NativeBinding {
   setrlimit(resource: number, soft: number, hard: number): NativeErrno;
   prlimit(pid: number, resource: number, soft?: number, hard?: number): NativeErrno;
   /** Nothing is left open or running when it returns a negative errno. */
+  spawn(plan: NativeSpawnPlan & { keepPipesOnExecError: true }): NativeSpawnResult | NativeExecFailure;
   spawn(plan: NativeSpawnPlan): NativeSpawnResult;
   /**
    * Runs the child to its end. On timeout or maxBuffer: killSignal then SIGCONT to the child (its group

@@ -284,7 +284,7 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
     int status;
     WaitExactly(pid, &status, 0);
     if (pidfd >= 0) close(pidfd);
-    CloseAll(outcome.parentFds);
+    if (!plan.keepPipesOnExecError) CloseAll(outcome.parentFds);
     outcome.error = -context.errnum;
     return outcome;
   }

@@ -28,6 +28,9 @@ struct SpawnPlan {
   std::vector<struct rlimit> limits;
   int pdeathsig = 0;   // 0: none; else PR_SET_PDEATHSIG in the child
   int cgroupFd = -1;   // -1: the parent's cgroup; else a cgroup v2 directory fd (clone3 CLONE_INTO_CGROUP)
+  // When exec fails, keep the parent ends of pipes open (libuv opens them into the caller's streams even
+  // then, and they read EOF); the caller owns them.
+  bool keepPipesOnExecError = false;
 };
 
 struct SpawnOutcome {
@@ -38,7 +41,8 @@ struct SpawnOutcome {
 };
 
 // Clones with CLONE_VM|CLONE_VFORK, runs the plan in the child, returns once the child has exec'd or
-// failed. Never throws: every error comes back as `error` with every fd it opened closed.
+// failed. Never throws: every error comes back as `error` with every fd it opened closed (except the
+// parent pipe ends after a failed exec with plan.keepPipesOnExecError).
 SpawnOutcome SpawnChild(const SpawnPlan& plan);
 
 // waitpid(pid, options) for exactly that pid, retried on EINTR: the pid, 0 (WNOHANG, still running) or
