@@ -73,8 +73,8 @@ export function superviseAsync(plan: SupervisionPlan | undefined, context: Spawn
     spawnFailed: () => supervision.spawnFailed(),
     afterSpawn: (handle) => {
       const pid = handle.pid as number;
-      // Before the exit watch reaps it; supervision stops signalling the child at onExit, which comes first.
-      supervision.afterSpawn(pid, (signal) => signalChild(handle.watchId, pid, signal));
+      // Through the watch's pidfd: never a recycled pid (-ESRCH once reaped).
+      supervision.afterSpawn(pid, (signal) => signalChild(handle.watchId, signal));
     },
     kill: (_handle, signal) => supervision.kill(signal),
     onExit: () => supervision.onExit(),
