@@ -37,11 +37,18 @@ describe('killTree', () => {
       const exited = once(root, 'exit');
       const result = killTree(root.pid!, 'SIGTERM');
       expect(result.denied).toEqual([]);
-      expect(result.signalled.at(-1)).toBe(root.pid);
       for (const entry of pids) expect(result.signalled).toContain(entry.pid);
-      const order = result.signalled.slice(0, -1).map((pid) => depths.get(pid) ?? 1);
+      // The root comes last; it may have ended on its own first (its `wait` returns once the deepest are
+      // gone), and then it is not signalled at all.
+      const [code, signal] = await exited;
+      if (result.signalled.includes(root.pid!)) {
+        expect(result.signalled.at(-1)).toBe(root.pid);
+        expect(signal).toBe('SIGTERM');
+      } else {
+        expect(code).not.toBe(null);
+      }
+      const order = result.signalled.filter((pid) => pid !== root.pid).map((pid) => depths.get(pid) ?? 1);
       expect(order).toEqual([...order].sort((a, b) => b - a));
-      expect(await exited).toEqual([null, 'SIGTERM']);
       expect(await waitUntil(() => pids.every((entry) => !alive(entry)), 2000)).toBe(true);
     } finally {
       killTracked(pids);
