@@ -192,15 +192,21 @@ export class SupervisedCgroup {
 
   /**
    * SIGKILL to every process in the cgroup. v2: one write to cgroup.kill (kernel 5.14), which also catches
-   * processes forked meanwhile. v1: freeze, kill every member, thaw, until none is left (bounded).
+   * processes forked meanwhile. v1 (and v2 before 5.14): freeze, kill every member, thaw, until none is left
+   * (bounded).
    * Returns how many processes were in it.
    */
   killAll(): number {
     if (this.#removed) return 0;
     const members = this.members().length;
-    if (this.site.version === 2) {
-      if (members > 0) writeControl(`${this.directory}/cgroup.kill`, '1');
-      return members;
+    if (this.site.version === 2 && members > 0) {
+      try {
+        writeControl(`${this.directory}/cgroup.kill`, '1');
+        return members;
+      } catch (error) {
+        // Before Linux 5.14 there is no cgroup.kill: freeze, kill and thaw as on v1 (cgroup.freeze is 5.2).
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
     for (let round = 0; round < 100; round++) {
       if (this.members().length === 0) break;
