@@ -8,7 +8,7 @@ import { locateV1Site, locateV2Site, type CgroupSite } from './cgroup-site';
 import { normalizeSupervision, type NormalizedSupervision, type SupervisionOptions } from './options';
 import { TrackedGroup } from './process-group';
 import { Supervisor, type SignalOutcome } from './supervisor';
-import { systemError } from '../errors';
+import { errnoName, systemError } from '../errors';
 
 /** The plan fields supervision sets (native/plan.cc): PR_SET_PDEATHSIG and CLONE_INTO_CGROUP. */
 export interface SupervisedPlanFields {
@@ -43,10 +43,10 @@ export function ownSession(): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
 }
 
-let v2Usable: ((site: CgroupSite) => boolean) | null = null;
+let v2Usable = false;
 /** Lets the spawn code say whether its native layer can clone into a v2 cgroup (CLONE_INTO_CGROUP). */
 export function setCgroupV2Support(supported: boolean): void {
-  v2Usable = supported ? () => true : () => false;
+  v2Usable = supported;
 }
 
 /**
@@ -57,7 +57,7 @@ export function chooseCgroupSite(): CgroupSite {
   const reasons: string[] = [];
   const v2 = locateV2Site();
   if (typeof v2 === 'string') reasons.push(v2);
-  else if (v2Usable?.(v2) === true) return v2;
+  else if (v2Usable) return v2;
   else reasons.push('cgroup v2: this build cannot clone into a cgroup (CLONE_INTO_CGROUP)');
   for (const controller of ['freezer', 'pids'] as const) {
     const v1 = locateV1Site(controller);
@@ -123,7 +123,7 @@ export class SpawnSupervision {
       pid,
       signalChild: (signal) => {
         const result = signalChild(signal);
-        return result === 0 ? 'ok' : result === ESRCH ? 'gone' : String(result);
+        return result === 0 ? 'ok' : result === ESRCH ? 'gone' : errnoName(-result);
       },
       // A detached child leads a group too, but only processGroup makes the group the target (as before).
       group: processGroup ? group : null,
