@@ -1,6 +1,7 @@
 // Exit watching without a thread per child: one uv_poll per pidfd on this addon instance's own loop
 // (napi_get_uv_event_loop, so each worker watches on its own). A pidfd turns readable when its process
-// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped.
+// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped
+// (docs/kernel-rules.md §6).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

@@ -1,6 +1,7 @@
 // vfork+exec. clone(CLONE_VM|CLONE_VFORK) copies no page table and charges no commit, so it works where
-// fork's dup_mmap() fails with ENOMEM (docs/kernel-rules.md). Between the clone and the exec the child
-// shares the parent's memory; the three hazards glibc's spawni.c names are handled here:
+// fork's dup_mmap() fails with ENOMEM (docs/kernel-rules.md §3). Between the clone and the exec the child
+// shares the parent's memory; the three hazards glibc's spawni.c names (docs/kernel-rules.md §5) are
+// handled here:
 //  1. signal handlers: every signal is blocked before the clone, the child resets each handler to
 //     SIG_DFL before it unblocks, so no Node handler runs on the parent's memory;
 //  2. the stack: the child runs on its own buffer in CloneChild's frame, which the suspended parent
