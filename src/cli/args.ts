@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { ColourMode } from './style';
+import { native } from '../binding';
 
 export type OutputFormat = 'text' | 'json' | 'prometheus';
 
@@ -77,8 +78,9 @@ function parseNumber(text: string, flag: string, { min, max, integer }: { min: n
 }
 
 function parsePid(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {
-    throw new UsageError(`'${text}' is not a process id (an integer from 1 to 4194304)`);
+  const { PID_MAX_LIMIT } = native.constants;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > PID_MAX_LIMIT) {
+    throw new UsageError(`'${text}' is not a process id (an integer from 1 to ${PID_MAX_LIMIT})`);
   }
   return Number(text);
 }
