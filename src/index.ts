@@ -3,9 +3,9 @@ export { mmap, Mapping, tryAllocate, liveMappingCount } from './mmap';
 export type { MmapOptions, TrialResult } from './mmap';
 export { getrlimit, setrlimit, prlimit, RLIMIT_RESOURCES } from './rlimit';
 export type { Rlimit, RlimitResource } from './rlimit';
-export { spawn, spawnSync, SpawnedProcess } from './spawn/index';
+export { spawn, spawnSync } from './spawn/index';
 export type {
-  SpawnOptions, SpawnError, SpawnSyncOptions, SpawnSyncReturns, CommonSpawnOptions, StdioOption, StdioEntry,
+  SpawnOptions, CanforkOptions, SupervisionOptions, SpawnError, SpawnSyncOptions, SpawnSyncReturns,
 } from './spawn/index';
 export { waitpid } from './wait';
 export type { WaitStatus, WaitpidOptions } from './wait';

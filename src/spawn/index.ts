@@ -1,6 +1,6 @@
-// Spawn without fork: the ChildProcess-compatible front and spawnSync.
-export { spawn, SpawnedProcess } from './child-process';
-export type { SpawnOptions, SpawnError } from './child-process';
+// Fork-free child_process: Node's own ChildProcess over a vfork+exec process handle.
+export { spawn } from './spawn';
+export type { SpawnOptions, CanforkOptions } from './spawn';
 export { spawnSync } from './spawn-sync';
-export type { SpawnSyncOptions, SpawnSyncReturns } from './spawn-sync';
-export type { CommonSpawnOptions, StdioOption, StdioEntry } from './options';
+export type { SpawnSyncOptions, SpawnSyncReturns, SpawnError } from './spawn-sync';
+export type { SupervisionOptions } from './supervise';

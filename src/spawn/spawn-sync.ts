@@ -2,7 +2,18 @@
 import { native } from '../binding';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { toWaitStatus } from '../wait';
-import { spawnError, type SpawnError } from './child-process';
+import { systemError, type SystemError } from '../errors';
+
+export interface SpawnError extends SystemError {
+  spawnargs: string[];
+}
+
+function spawnError(errnum: number, syscall: string, file: string, spawnargs: string[]): SpawnError {
+  const error = systemError(errnum, syscall) as SpawnError;
+  error.path = file;
+  error.spawnargs = spawnargs.slice(1);
+  return error;
+}
 import { normalizeSpawn, STDIO_PIPE, type CommonSpawnOptions } from './options';
 
 export interface SpawnSyncOptions extends CommonSpawnOptions {
