@@ -89,7 +89,7 @@ function idOf(value: number | undefined): number {
   return value === undefined || value === null ? -1 : value >>> 0;
 }
 
-export function buildPlan(options: HandleSpawnOptions, stdio: number[], extras: PlanExtras): NativeSpawnPlan {
+export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: number[], extras: PlanExtras): NativeSpawnPlan {
   const envp = toStrings(options.envPairs);
   const argv = toStrings(options.args);
   if (argv.length === 0) argv.push(options.file);
