@@ -1,11 +1,10 @@
 // From what ChildProcess.prototype.spawn hands its process handle to the native plan: the same
 // fields libuv's uv_spawn reads (file, args, cwd, envPairs, stdio, detached, uid, gid).
-import type { NativeSpawnPlan } from '../binding';
 import { constants } from 'node:os';
+import { native, type NativeSpawnPlan } from '../binding';
 
-/** Native stdio plan values (native/spawn.h). */
-export const STDIO_PIPE = -1;
-export const STDIO_IGNORE = -2;
+/** Native stdio plan values. */
+export const { STDIO_PIPE, STDIO_IGNORE } = native.constants;
 
 export const UV_EINVAL = -constants.errno.EINVAL;
 
