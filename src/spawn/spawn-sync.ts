@@ -9,7 +9,7 @@ import { normalizeExecArgs, normalizeExecFileArgs } from './exec';
 import { stdioStringToArray } from './fork';
 import { errnoException, genericNodeError, invalidArgType, invalidArgValue, ipcSyncFork } from './node-errors';
 import {
-  normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateMaxBuffer, validateTimeout, type NormalizedOptions,
+  nodeMajor, normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateMaxBuffer, validateTimeout, type NormalizedOptions,
 } from './normalize';
 import { buildPlan, STDIO_IGNORE, STDIO_PIPE } from './plan';
 import { signalName } from './signals';
@@ -103,8 +103,9 @@ function syncResult(native: NativeSyncResult | number, options: NormalizedOption
       if (item) output[index] = (item as Buffer).toString(encoding as BufferEncoding);
     }
   }
-  result.stdout = output && output[1];
-  result.stderr = output && output[2];
+  // Node 24 reads them with ?. (undefined without output), Node 20 with && (null).
+  result.stdout = nodeMajor >= 24 ? output?.[1] : output && output[1];
+  result.stderr = nodeMajor >= 24 ? output?.[2] : output && output[2];
   if (errnum !== 0) {
     const error = errnoException(errnum, `spawnSync ${options.file}`) as NodeJS.ErrnoException & { spawnargs: string[] };
     error.path = options.file;
@@ -120,7 +121,7 @@ export function spawnSync(command: string, options?: SpawnSyncOptions): SpawnSyn
 export function spawnSync(command: string, args?: readonly string[], options?: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
 /** child_process.spawnSync without fork: the same result object, errors, maxBuffer (ENOBUFS), timeout (ETIMEDOUT). */
 export function spawnSync(command: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions): SpawnSyncReturns<Buffer | string> {
-  const opts = { maxBuffer: MAX_BUFFER, ...normalizeSpawnArguments(command, args, options) } as NormalizedOptions;
+  const opts = { __proto__: null, maxBuffer: MAX_BUFFER, ...normalizeSpawnArguments(command, args, options) } as unknown as NormalizedOptions;
   validateTimeout(opts.timeout);
   validateMaxBuffer(opts.maxBuffer);
   const killSignal = sanitizeKillSignal(opts.killSignal) ?? 15;

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as canfork from '../../src/index';
 
 export type Library = Pick<typeof childProcess, 'spawn' | 'exec' | 'execFile' | 'fork' | 'spawnSync' | 'execSync' | 'execFileSync'>;
-export const libraries: [string, Library][] = [['child_process', childProcess], ['canfork', canfork as unknown as Library]];
+export const libraries: [[string, Library], [string, Library]] = [['child_process', childProcess], ['canfork', canfork as unknown as Library]];
 
 /** What a program sees of an error: class, Node code, message, own keys and the usual fields. */
 export function describeError(error: unknown): Record<string, unknown> {
