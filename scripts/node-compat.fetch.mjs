@@ -125,6 +125,11 @@ export async function nodeTests(line, log) {
   const cached = cachedVersion(root, line);
   if (cached) return { version: cached, root: join(root, cached) };
   mkdirSync(root, { recursive: true });
+  for (const [tool, debianPackage] of [['apt-get', 'apt'], ['dpkg', 'dpkg'], ['xz', 'xz-utils']]) {
+    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) {
+      throw new Error(`fetching Node's tests needs ${tool} (Debian package ${debianPackage})`);
+    }
+  }
   const options = aptOptions(join(cacheRoot(), 'apt'));
   log(`fetching the source index of nodejs (${SOURCES.length} suites, private apt state under ${cacheRoot()}/apt)`);
   run('apt-get', [...options, '-qq', 'update'], 'apt-get update');
