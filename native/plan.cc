@@ -2,6 +2,8 @@
 // Node's ERR_* codes first; these checks only stop a direct caller of the binding.
 #include "plan.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <string>
 
@@ -54,7 +56,13 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   core::SpawnPlan plan;
   ReadStrings(env, ArrayField(env, object, "candidates"), plan.candidates);
   ReadStrings(env, ArrayField(env, object, "argv"), plan.argv);
-  ReadStrings(env, ArrayField(env, object, "envp"), plan.envp);
+  // envp null: this process's environment, copied from environ here (JavaScript passes null only on the
+  // main thread, where process.env is environ), which saves building KEY=value strings in JavaScript.
+  if (object.Get("envp").IsNull()) {
+    for (char** entry = environ; *entry != nullptr; entry++) plan.envp.emplace_back(*entry);
+  } else {
+    ReadStrings(env, ArrayField(env, object, "envp"), plan.envp);
+  }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
   Napi::Value cwd = object.Get("cwd");
   if (cwd.IsString()) {

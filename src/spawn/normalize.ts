@@ -3,6 +3,7 @@
 // keyed on the major version where Node changed them.
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { getrlimit, resourceNumber, validateLimitValue, type Rlimit, type RlimitResource } from '../rlimit';
 import { invalidArgType, invalidArgValue, outOfRange, unknownSignal } from './node-errors';
 import { readSupervision, type SupervisionPlan } from './supervise';
@@ -152,8 +153,28 @@ function copyCoverageVariable(env: Record<string, unknown>, optionEnv: unknown):
   if (process.env[name] && (!optionEnv || !Object.prototype.hasOwnProperty.call(optionEnv, name))) env[name] = process.env[name];
 }
 
+// Without options.env on the main thread, the child's environment is this process's own, which the
+// native side reads from environ: an empty array marked here stands for it (what ChildProcess.prototype
+// .spawn adds for IPC is appended to it, see inheritedEnvironment).
+const inheritedEnvironments = new WeakSet<string[]>();
+
+/** The envPairs of an environment the native side takes from environ, plus what was appended to it. */
+export function isInheritedEnvironment(envPairs: unknown): envPairs is string[] {
+  return inheritedEnvironments.has(envPairs as string[]);
+}
+
 /** `KEY=value` strings; keys from the prototype chain count too, as in Node. */
 export function envPairsOf(optionEnv: unknown): string[] {
+  if (!optionEnv && isMainThread) {
+    const marker: string[] = [];
+    inheritedEnvironments.add(marker);
+    return marker;
+  }
+  return copyEnvironment(optionEnv);
+}
+
+/** child_process's copy of options.env (or process.env) into `KEY=value` strings. */
+export function copyEnvironment(optionEnv: unknown): string[] {
   const env = (optionEnv || { ...process.env }) as Record<string, unknown>;
   copyCoverageVariable(env, optionEnv);
   const pairs: string[] = [];

@@ -2,6 +2,7 @@
 // fields libuv's uv_spawn reads (file, args, cwd, envPairs, stdio, detached, uid, gid).
 import { constants } from 'node:os';
 import { native, type NativeSpawnPlan } from '../binding';
+import { copyEnvironment, isInheritedEnvironment } from './normalize';
 
 /** Native stdio plan values. */
 export const { STDIO_PIPE, STDIO_IGNORE } = native.constants;
@@ -40,16 +41,17 @@ export interface PlanExtras {
 // default. libuv sets environ to the child's environment before calling execvp, so this is Node's rule.
 const DEFAULT_PATH = '/bin:/usr/bin';
 
-export function pathCandidates(file: string, envPairs: readonly string[]): string[] {
-  if (file.includes('/')) return [file];
-  let searchPath = DEFAULT_PATH;
-  for (const pair of envPairs) {
-    if (pair.startsWith('PATH=')) {
-      searchPath = pair.slice(5);
-      break;
-    }
+function searchPathOf(envp: readonly string[] | null): string {
+  if (envp === null) return process.env.PATH ?? DEFAULT_PATH;
+  for (const pair of envp) {
+    if (pair.startsWith('PATH=')) return pair.slice(5);
   }
-  return searchPath.split(':').map((dir) => (dir === '' ? file : `${dir}/${file}`));
+  return DEFAULT_PATH;
+}
+
+export function pathCandidates(file: string, envp: readonly string[] | null): string[] {
+  if (file.includes('/')) return [file];
+  return searchPathOf(envp).split(':').map((dir) => (dir === '' ? file : `${dir}/${file}`));
 }
 
 /** Native stdio numbers, or UV_EINVAL for a stream without an fd (libuv's check). */
@@ -83,13 +85,21 @@ function toStrings(values: readonly unknown[] | undefined): string[] {
   return Array.from(values, (value) => String(value));
 }
 
+// null (environ, read natively) for this process's unchanged environment; else the strings.
+function environmentOf(envPairs: readonly unknown[] | undefined): string[] | null {
+  if (!isInheritedEnvironment(envPairs)) return toStrings(envPairs);
+  if (envPairs.length === 0) return null;
+  // Node appended NODE_CHANNEL_FD and the serialization mode for IPC: the whole environment, then those.
+  return [...copyEnvironment(undefined), ...envPairs];
+}
+
 function idOf(value: number | undefined): number {
   // Node passes an int32 on; uv_spawn hands it to setuid as uid_t.
   return value === undefined || value === null ? -1 : value >>> 0;
 }
 
 export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: number[], extras: PlanExtras): NativeSpawnPlan {
-  const envp = toStrings(options.envPairs);
+  const envp = environmentOf(options.envPairs);
   const argv = toStrings(options.args);
   if (argv.length === 0) argv.push(options.file);
   // No prototype: the native side reads optional fields (cwd, pdeathsig, cgroupFd) by name, and a

@@ -155,6 +155,27 @@ describe('spawn is child_process.ChildProcess', () => {
     expect(actual).toEqual(expected);
   });
 
+  it('the environment: this process\'s current one by default (also with IPC), else options.env', async () => {
+    process.env.CANFORK_ENV_PROBE = 'set after start';
+    delete process.env.CANFORK_ENV_GONE;
+    try {
+      const script = path.join(scratch, 'env-child.js');
+      writeFileSync(script, "process.send([process.env.CANFORK_ENV_PROBE, 'NODE_CHANNEL_FD' in process.env, process.env.PATH === process.argv[2]]);\n");
+      const [expected, actual] = await both(async (library) => {
+        const inherited = library.spawnSync('sh', ['-c', 'echo "$CANFORK_ENV_PROBE" "${CANFORK_ENV_GONE-unset}"']).stdout.toString();
+        const given = library.spawnSync('sh', ['-c', 'echo "$CANFORK_ENV_PROBE" "$ONLY"'], { env: { ONLY: 'only', PATH: process.env.PATH } }).stdout.toString();
+        const child = library.fork(script, [process.env.PATH!]);
+        const message = await new Promise((resolve) => child.once('message', resolve));
+        await new Promise((resolve) => child.on('close', resolve));
+        return { inherited, given, message };
+      });
+      expect(actual).toEqual({ inherited: 'set after start unset\n', given: ' only\n', message: ['set after start', false, true] });
+      expect(actual).toEqual(expected);
+    } finally {
+      delete process.env.CANFORK_ENV_PROBE;
+    }
+  });
+
   it('a script without #! runs under /bin/sh, as with child_process', async () => {
     const script = path.join(scratch, 'no-shebang');
     writeFileSync(script, 'echo "ran by sh with $1"\n');
