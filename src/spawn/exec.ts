@@ -54,7 +54,9 @@ export function normalizeExecFileArgs(file: unknown, args: unknown, options: unk
     validateString(opts.argv0, 'options.argv0');
     nullCheck(opts.argv0, 'options.argv0');
   }
-  return { file, args: argList ?? [], options: opts, callback: (callback ?? undefined) as ExecCallback | undefined };
+  // Any other args (a string, a number) go on as they are, for spawn to reject with ERR_INVALID_ARG_TYPE.
+  const rest = args === undefined || args === null || typeof args === 'object' || typeof args === 'function' ? [] : args;
+  return { file, args: argList ?? (rest as unknown[]), options: opts, callback: (callback ?? undefined) as ExecCallback | undefined };
 }
 
 interface Collector {

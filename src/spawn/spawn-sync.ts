@@ -74,7 +74,9 @@ function runNative(plan: NativeSpawnPlan, input: Buffer | null, options: Normali
   processGroup: boolean, supervisionArgs: number[]): NativeSyncResult | number {
   const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : 0;
   const [forceKillAfterMs, cgroupKillFd] = supervisionArgs;
-  return native.spawnSync(plan, input, timeout, killSignal, processGroup, options.maxBuffer as number, forceKillAfterMs, cgroupKillFd);
+  // An explicit maxBuffer of undefined or null overrides the 1 MiB default and means no limit (Node's binding).
+  const maxBuffer = (options.maxBuffer ?? Infinity) as number;
+  return native.spawnSync(plan, input, timeout, killSignal, processGroup, maxBuffer, forceKillAfterMs, cgroupKillFd);
 }
 
 function syncResult(native: NativeSyncResult | number, options: NormalizedOptions): SpawnSyncReturns<Buffer | string> {
