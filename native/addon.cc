@@ -67,6 +67,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSpawnSync(env, exports);
   InitWait(env, exports);
   InitExitWatch(env, exports);
+  InitTaskTrial(env, exports);
   return exports;
 }
 

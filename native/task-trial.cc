@@ -1,0 +1,235 @@
+// The task trial and pid namespace chains: ask the kernel itself whether a new task can be created where a
+// process's next fork would create one (copy_process: threads-max, alloc_pid at every namespace level, the pids
+// cgroup), with one tiny task that exits at once; and name the pid namespaces above a process (NS_GET_PARENT).
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+
+namespace canfork {
+namespace {
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define HANDLE_EINTR(x) ({ decltype(x) result_; do { result_ = (x); } while (result_ == -1 && errno == EINTR); result_; })
+
+// Closes an fd on every path out of a function.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { Reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void Reset(int fd = -1) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+struct TrialOutcome {
+  int errnum = 0;             // 0, or the positive errno of the step that failed
+  const char* syscall = "";   // that step
+  std::string path;           // the file of a failed open
+  uint64_t namespaceInode = 0;
+  bool enteredNamespace = false;
+  int helperPid = -1;         // as this process sees it
+  int namespacePid = -1;      // as the target's namespace sees it (getpid() inside)
+  long pidMax = -1;           // the target namespace's kernel.pid_max, read inside it
+};
+
+// What the trial task sends back: its pid inside the namespace, then the text of /proc/sys/kernel/pid_max.
+struct HelperReport {
+  int32_t namespacePid;
+  char pidMax[28];
+};
+
+// The trial task. It is a fork of this process (no CLONE_VM: nothing is shared, so it may use the stack freely)
+// and uses only async-signal-safe calls before _exit. /proc/sys/kernel/pid_max answers for the reader's active
+// pid namespace (kernel/pid.c pid_table_root_lookup), and this task's is the target's.
+[[noreturn]] void RunHelper(int reportFd) {
+  HelperReport report = {};
+  report.namespacePid = static_cast<int32_t>(syscall(SYS_getpid));
+  int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t n = read(fd, report.pidMax, sizeof report.pidMax - 1);
+    if (n < 0) report.pidMax[0] = '\0';
+    close(fd);
+  }
+  ssize_t written = write(reportFd, &report, sizeof report);
+  _exit(written == static_cast<ssize_t>(sizeof report) ? 0 : 1);
+}
+
+bool Fail(TrialOutcome* outcome, const char* syscallName, const std::string& path = "") {
+  outcome->errnum = errno;
+  outcome->syscall = syscallName;
+  outcome->path = path;
+  return false;
+}
+
+bool SameFile(int a, int b, uint64_t* inodeOfA) {
+  struct stat first, second;
+  if (fstat(a, &first) != 0 || fstat(b, &second) != 0) return false;
+  *inodeOfA = first.st_ino;
+  return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
+}
+
+// Creates the task with clone3 in the namespace this thread's pid_for_children names (and in `cgroupFd` when
+// >= 0), reaps exactly it through its pidfd, and reads its report. exit_signal 0: no SIGCHLD reaches Node.
+bool CreateAndReap(int cgroupFd, TrialOutcome* outcome) {
+  int pipeFds[2];
+  if (pipe2(pipeFds, O_CLOEXEC) != 0) return Fail(outcome, "pipe2");
+  Fd readEnd(pipeFds[0]);
+  Fd writeEnd(pipeFds[1]);
+  int pidfd = -1;
+  struct clone_args args = {};
+  args.flags = CLONE_PIDFD | (cgroupFd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = 0;
+  args.cgroup = cgroupFd >= 0 ? static_cast<uint64_t>(cgroupFd) : 0;
+  long child = syscall(SYS_clone3, &args, sizeof args);
+  if (child == 0) RunHelper(writeEnd.get());
+  if (child < 0) return Fail(outcome, "clone3");
+  Fd pidfdOwner(pidfd);
+  writeEnd.Reset();
+  outcome->helperPid = static_cast<int>(child);
+  siginfo_t info = {};
+  // __WALL: a child with exit_signal 0 is a "clone" child, which plain WEXITED does not see.
+  if (HANDLE_EINTR(waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL)) != 0) {
+    return Fail(outcome, "waitid");
+  }
+  HelperReport report = {};
+  ssize_t got = HANDLE_EINTR(read(readEnd.get(), &report, sizeof report));
+  if (got == static_cast<ssize_t>(sizeof report)) {
+    outcome->namespacePid = report.namespacePid;
+    char* end = nullptr;
+    long value = strtol(report.pidMax, &end, 10);
+    if (end != report.pidMax && value > 0) outcome->pidMax = value;
+  }
+  return true;
+}
+
+bool RunTrial(int pid, const std::string& cgroupDirectory, TrialOutcome* outcome) {
+  // pid_for_children, not pid: where the target's next fork lands (they differ after unshare(CLONE_NEWPID)).
+  std::string targetPath = "/proc/" + std::to_string(pid) + "/ns/pid_for_children";
+  Fd target(open(targetPath.c_str(), O_RDONLY | O_CLOEXEC));
+  if (target.get() < 0) return Fail(outcome, "open", targetPath);
+  Fd own(open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+  if (own.get() < 0) return Fail(outcome, "open", "/proc/thread-self/ns/pid_for_children");
+  bool sameNamespace = SameFile(target.get(), own.get(), &outcome->namespaceInode);
+  Fd cgroup;
+  if (!cgroupDirectory.empty()) {
+    cgroup.Reset(open(cgroupDirectory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (cgroup.get() < 0) return Fail(outcome, "open", cgroupDirectory);
+  }
+  // Every signal blocked while the copy exists: none of Node's handlers runs in it; the mask is restored after.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  bool created;
+  if (sameNamespace) {
+    created = CreateAndReap(cgroup.get(), outcome);
+  } else if (setns(target.get(), CLONE_NEWPID) != 0) {
+    created = Fail(outcome, "setns", targetPath);
+  } else {
+    // setns(CLONE_NEWPID) changes only this thread's pid_for_children (its nsproxy); the thread's own pid namespace
+    // stays. It is put back at once, so Node's later spawns from this thread land where they did before. Going back
+    // to the namespace this thread came from is always allowed (pidns_install: our own active namespace, and the
+    // rights the first setns needed): a failure here is not expected, and continuing would start every later child
+    // in the target's namespace, so it ends the process rather than leave that behind.
+    outcome->enteredNamespace = true;
+    created = CreateAndReap(cgroup.get(), outcome);
+    int savedErrno = errno;
+    if (setns(own.get(), CLONE_NEWPID) != 0) {
+      static const char message[] = "canfork: cannot return to this thread's pid namespace after the task trial\n";
+      ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+      (void)ignored;
+      abort();
+    }
+    errno = savedErrno;
+  }
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return created;
+}
+
+// taskTrial(pid, cgroupDirectory) → { errno (0 or negative), syscall, path, namespace, enteredNamespace, helperPid,
+// namespacePid, pidMax }. cgroupDirectory '' keeps the task in this process's cgroup.
+Napi::Value TaskTrial(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double pid = NumberArg(info, 0, "pid");
+  if (!(pid >= 1 && pid <= 4194304 && pid == static_cast<int>(pid))) throw Napi::RangeError::New(env, "pid out of range");
+  if (!info[1].IsString()) throw Napi::TypeError::New(env, "argument 'cgroupDirectory' must be a string");
+  std::string cgroupDirectory = info[1].As<Napi::String>().Utf8Value();
+  TrialOutcome outcome;
+  RunTrial(static_cast<int>(pid), cgroupDirectory, &outcome);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("errno", Napi::Number::New(env, -outcome.errnum));
+  result.Set("syscall", Napi::String::New(env, outcome.syscall));
+  result.Set("path", Napi::String::New(env, outcome.path));
+  result.Set("namespace", Napi::Number::New(env, static_cast<double>(outcome.namespaceInode)));
+  result.Set("enteredNamespace", Napi::Boolean::New(env, outcome.enteredNamespace));
+  result.Set("helperPid", Napi::Number::New(env, outcome.helperPid));
+  result.Set("namespacePid", Napi::Number::New(env, outcome.namespacePid));
+  result.Set("pidMax", Napi::Number::New(env, static_cast<double>(outcome.pidMax)));
+  return result;
+}
+
+// pidNamespaceChain(pid) → the inodes of the pid namespaces of `pid` below this process's own, outermost first
+// (level 1 first), or a negative errno. NS_GET_PARENT stops with EPERM at this process's namespace.
+Napi::Value PidNamespaceChain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double pid = NumberArg(info, 0, "pid");
+  if (!(pid >= 1 && pid <= 4194304 && pid == static_cast<int>(pid))) throw Napi::RangeError::New(env, "pid out of range");
+  std::string path = "/proc/" + std::to_string(static_cast<int>(pid)) + "/ns/pid";
+  Fd current(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (current.get() < 0) return Napi::Number::New(env, -errno);
+  std::vector<uint64_t> innermostFirst;
+  // 32 levels is the kernel's MAX_PID_NS_LEVEL: the loop is bounded even if the kernel misbehaved.
+  for (int level = 0; level <= 32; level++) {
+    struct stat status;
+    if (fstat(current.get(), &status) != 0) return Napi::Number::New(env, -errno);
+    innermostFirst.push_back(status.st_ino);
+    int parent = ioctl(current.get(), NS_GET_PARENT);
+    if (parent < 0) {
+      if (errno != EPERM) return Napi::Number::New(env, -errno);
+      break;
+    }
+    current.Reset(parent);
+  }
+  // The last one is this process's own namespace (level 0): left out.
+  Napi::Array chain = Napi::Array::New(env);
+  uint32_t index = 0;
+  for (size_t i = innermostFirst.size(); i-- > 1;) chain.Set(index++, Napi::Number::New(env, static_cast<double>(innermostFirst[i - 1])));
+  return chain;
+}
+
+}  // namespace
+
+void InitTaskTrial(Napi::Env env, Napi::Object exports) {
+  exports.Set("taskTrial", Napi::Function::New(env, TaskTrial, "taskTrial"));
+  exports.Set("pidNamespaceChain", Napi::Function::New(env, PidNamespaceChain, "pidNamespaceChain"));
+}
+
+}  // namespace canfork
