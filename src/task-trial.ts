@@ -4,6 +4,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { native } from './binding';
+import { errnoName } from './errors';
 import type { TaskTrialReport } from './model/report';
 import { parseNamespaceLink } from './procfs/census';
 
@@ -15,10 +16,9 @@ export interface TrialCgroup {
   limited: boolean;
 }
 
-const errnoNames = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
-
-function errnoName(negative: number): string {
-  return errnoNames.get(-negative) ?? `errno ${-negative}`;
+/** The errno's name, as Node's system errors give it (EAGAIN, not its alias EWOULDBLOCK). */
+function codeOf(negative: number): string {
+  return errnoName(-negative);
 }
 
 function readNamespace(path: string): number | null {
@@ -69,7 +69,7 @@ export function runTaskTrial(pid: number, cgroup: TrialCgroup | null): TaskTrial
   // thread checks still run, in canfork's own cgroup, and the cgroup limit stays the model's.
   const cgroupRefused = [constants.errno.EACCES, constants.errno.EPERM, constants.errno.EBUSY, constants.errno.EOPNOTSUPP];
   if (directory !== '' && result.syscall === 'clone3' && cgroupRefused.includes(-result.errno)) {
-    modelOnly.push(`cgroup-pids (creating a task in ${directory} was refused: ${errnoName(result.errno)})`);
+    modelOnly.push(`cgroup-pids (creating a task in ${directory} was refused: ${codeOf(result.errno)})`);
     cgroupMode = 'model';
     result = native.taskTrial(pid, '');
   }
@@ -78,7 +78,7 @@ export function runTaskTrial(pid: number, cgroup: TrialCgroup | null): TaskTrial
   if (result.errno === 0) {
     return { ran: true, ok: true, pidMax: result.pidMax > 0 ? result.pidMax : null, namespace, cgroup: cgroupMode, covers, modelOnly };
   }
-  const code = errnoName(result.errno);
+  const code = codeOf(result.errno);
   if (result.syscall === 'clone3' && (code === 'EAGAIN' || code === 'ENOMEM')) {
     return { ran: true, ok: false, code, pidMax: null, namespace, cgroup: cgroupMode, covers, modelOnly };
   }
