@@ -208,7 +208,7 @@ function processNproc(pid: number): { soft: number; hard: number } {
 }
 
 /** The namespace chain of a process two or more levels down (NS_GET_PARENT), or null when unreadable. */
-function namespaceChain(pid: number): number[] | null {
+export function namespaceChainOf(pid: number): number[] | null {
   const chain = native.pidNamespaceChain(pid);
   return typeof chain === 'number' ? null : chain;
 }
@@ -241,7 +241,7 @@ function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: nu
     cgroup: cgroup.cgroup,
   };
   // The status text just read stands in for this process's entry (each /proc file is read once per answer).
-  const census = (): TaskCensus => (machine.census ??= readTaskCensus(new Map([[pid, statusFile.text]]), namespaceChain));
+  const census = (): TaskCensus => (machine.census ??= readTaskCensus(new Map([[pid, statusFile.text]]), namespaceChainOf));
   const nested = levelIds.nsPids.length > 1;
   const uidTasks = exact || uidTasksNeeded(tasksBase) ? countTasksOfUid(census().processes, status.realUid) : null;
   let pidLevels: TasksInput['pidLevels'];

@@ -1,5 +1,6 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
-import { canForkWithSnapshot, readMachineSnapshot, snapshotSummary } from '../can-fork';
+import { canForkWithSnapshot, namespaceChainOf, readMachineSnapshot, snapshotSummary } from '../can-fork';
+import { readTaskCensus } from '../procfs/census';
 import { readPublicProcessFile } from '../procfs/process-file';
 import { listPids } from '../procfs/processes';
 import { parseStatus } from '../procfs/status';
@@ -8,6 +9,8 @@ import type { ForkSource } from './scan';
 export const systemSource: ForkSource = {
   snapshotMachine() {
     const machine = readMachineSnapshot();
+    // Every process once, for the zombie parents the summary names (and which every row's task counts reuse).
+    machine.census = readTaskCensus(new Map(), namespaceChainOf);
     return {
       summary: snapshotSummary(machine),
       canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }),
