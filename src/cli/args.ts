@@ -10,7 +10,7 @@ export interface CliOptions {
   /** Scan every process, even when pids are given. */
   all: boolean;
   pids: number[];
-  /** Run the no-touch trial allocation as well (canFork's `trial` option). */
+  /** Run the no-touch trials as well, allocation and task (canFork's `trial` option). */
   trial: boolean;
   /** Serve GET /metrics on this port (0: any free port). */
   servePort: number | null;
@@ -101,7 +101,8 @@ Options:
       --serve PORT     answer GET /metrics on PORT (0: any free port)
       --host ADDR      address for --serve (default 127.0.0.1)
   -w, --watch SECONDS  redraw the summary every SECONDS, marking what changed
-      --trial          also ask the kernel: map the largest VMA size, untouched
+      --trial          also ask the kernel: map the largest VMA size, untouched,
+                       and create one task where the process forks (exits at once)
   -h, --help           this help
   -V, --version        the canfork version
 
