@@ -62,11 +62,11 @@ function memoryLines(report: ForkReport): string[] {
   return lines;
 }
 
-function pidLevelText(level: PidNamespaceLevel, nested: boolean): string {
+function pidLevelText(level: PidNamespaceLevel, nested: boolean, trialRan: boolean): string {
   const where = nested ? (level.level === 0 ? 'level 0: ' : `level ${level.level} pid:[${level.namespace ?? '?'}] (pid ${level.pid} there): `) : '';
   if (level.pidMax === null) {
     const full = level.firstFreeFrom300 !== null && level.firstFreeFrom300 > 300 ? `every pid from 300 to ${level.firstFreeFrom300 - 1} in use` : 'pid 300 free';
-    return `${where}${full}; kernel.pid_max unknown (readable only inside; --trial asks)`;
+    return `${where}${full}; kernel.pid_max unknown (readable only inside${trialRan ? '' : '; --trial asks'})`;
   }
   const counted = level.counted ? '' : 'about ';
   const source = level.pidMaxSource === 'trial' ? ', read by the task trial' : '';
@@ -96,7 +96,7 @@ function taskLines(tasks: TasksReport, trial?: TaskTrialReport): string[] {
   const { nproc, threads, pids, cgroup } = tasks;
   const levels = pids.levels ?? [];
   const pidRows = levels.length > 1 || (levels[0]?.counted ?? false)
-    ? levels.flatMap((level, index) => row(index === 0 ? 'pids' : '', pidLevelText(level, levels.length > 1)))
+    ? levels.flatMap((level, index) => row(index === 0 ? 'pids' : '', pidLevelText(level, levels.length > 1, trial?.ran ?? false)))
     : row('pids', `${formatCount(pids.current)} of ${formatCount(pids.max)} (kernel.pid_max)`);
   const exempt = nproc.exempt === null ? '' : ` (not enforced: ${nproc.exempt === 'root' ? 'real uid 0' : nproc.exempt})`;
   const lines = [

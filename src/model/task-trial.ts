@@ -14,6 +14,7 @@ export function reconcileTaskTrial(decision: TasksDecision, trial: TaskTrialRepo
   const reasons = [...decision.reasons];
   let warnings = [...decision.warnings];
   let unknown = decision.unknown;
+  let pidDeciding = decision.pidDeciding;
   const covered = coveredCauses(trial);
   const modelFails = reasons.some((reason) => covered.has(reason.cause));
   const undecidedNames = decision.pidUndecided.map(levelName);
@@ -28,6 +29,7 @@ export function reconcileTaskTrial(decision: TasksDecision, trial: TaskTrialRepo
       // Every other check the clone made has room by the model's own numbers: what refused it is pid_max at a
       // level the model could not judge. With the first free pid from 300 at F there, its pid_max is at most F.
       dropUndecidedWarnings();
+      [pidDeciding = decision.pidDeciding] = decision.pidUndecided;
       for (const level of decision.pidUndecided) {
         const firstFree = level.firstFreeFrom300 ?? RESERVED_PIDS;
         reasons.push({
@@ -55,5 +57,5 @@ export function reconcileTaskTrial(decision: TasksDecision, trial: TaskTrialRepo
       warnings.push({ cause: 'trial-decided', message: `the task trial found a free pid in ${undecidedNames.join(', ')}` });
     }
   }
-  return { ...decision, reasons, warnings, unknown };
+  return { ...decision, reasons, warnings, unknown, pidDeciding };
 }
