@@ -63,8 +63,9 @@ function firstFreeFrom(numbers: Set<number>, from: number): number {
 }
 
 /** Every level of the target's chain counted from the census. The verdict is {@link judgePidLevels}'. */
-export function countPidLevels(census: TaskCensus, target: PidLevelsTarget): PidNamespaceLevel[] {
-  return target.nsPids.map((pid, level) => {
+export function countPidLevels(census: TaskCensus, target: PidLevelsTarget): [PidNamespaceLevel, ...PidNamespaceLevel[]] {
+  const [first = 0, ...rest] = target.nsPids;
+  return [first, ...rest].map((pid, level) => {
     const namespace = level === 0 ? null : target.namespaces?.[level - 1] ?? null;
     const pidMax = target.pidMaxByLevel[level] ?? null;
     const identified = level === 0 || namespace !== null;
@@ -84,7 +85,7 @@ export function countPidLevels(census: TaskCensus, target: PidLevelsTarget): Pid
       counted: identified,
       unplacedTasks,
     };
-  });
+  }) as [PidNamespaceLevel, ...PidNamespaceLevel[]];
 }
 
 /** Level 0 only, when nothing was counted: nr_threads estimates the numbers in use (an undercount of groups and sessions). */
@@ -115,12 +116,12 @@ export interface PidLevelsDecision {
 const AT_RISK_SHARE = 0.1;
 
 /** Judges every level: fails when one has no free number; unknown only where a level's unknowns could make it fail. */
-export function judgePidLevels(levels: PidNamespaceLevel[]): PidLevelsDecision {
+export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[]]): PidLevelsDecision {
   const reasons: ForkReason[] = [];
   const warnings: ForkWarning[] = [];
   let nearLimit = false;
   const undecided: PidNamespaceLevel[] = [];
-  let deciding = levels[0]!;
+  let deciding = levels[0];
   let leastRoom = Infinity;
   for (const level of levels) {
     // Level 0 alone is just "the" pid range; with nested levels each is named.

@@ -30,7 +30,7 @@ export interface TasksInput {
    * Every level of the pid namespace chain, counted (see countPidLevels). When present it replaces `pidMax` and
    * `pidsInUse`, which then only describe level 0.
    */
-  pidLevels?: PidNamespaceLevel[];
+  pidLevels?: [PidNamespaceLevel, ...PidNamespaceLevel[]];
   /** Who holds the most tasks, when the census was taken. */
   holders?: TaskHolders | null;
   cgroup: { version: 1 | 2; path: string; levels: CgroupPidsLevel[] } | null;

@@ -63,22 +63,22 @@ describe('countPidLevels', () => {
 });
 
 describe('judgePidLevels', () => {
-  const full = (pidMax: number | null): TaskCensus => ({ unidentified: 0, processes: namespaceOf(NS_A, [1, 2, ...range(300, 320)]) });
+  const full = (): TaskCensus => ({ unidentified: 0, processes: namespaceOf(NS_A, [1, 2, ...range(300, 320)]) });
 
   it('a nested level with a known pid_max: fails when 300 .. pid_max − 1 are all in use, naming the level', () => {
-    const levels = countPidLevels(full(320), target([10000, 1], [NS_A], [32768, 320]));
+    const levels = countPidLevels(full(), target([10000, 1], [NS_A], [32768, 320]));
     const decision = judgePidLevels(levels);
     expect(decision.reasons).toEqual([expect.objectContaining({ code: 'EAGAIN', cause: 'pid-max', limit: 20, value: 21 })]);
     expect(decision.reasons[0]!.message).toBe(
       `20 of the 20 pids from 300 to kernel.pid_max 320 − 1 in pid namespace pid:[${NS_A}] (level 1, where the process is pid 1) are in use: none is free`);
     expect(decision.deciding).toBe(levels[1]);
     // One more pid_max: room for exactly one, which is at risk.
-    const roomy = judgePidLevels(countPidLevels(full(321), target([10000, 1], [NS_A], [32768, 321])));
+    const roomy = judgePidLevels(countPidLevels(full(), target([10000, 1], [NS_A], [32768, 321])));
     expect(roomy).toMatchObject({ reasons: [], nearLimit: true, unknown: false });
   });
 
   it('an unknown pid_max: undecided while 300 .. F − 1 are in use (it fails iff pid_max ≤ F); never ok by assumption', () => {
-    const decision = judgePidLevels(countPidLevels(full(null), target([10000, 1], [NS_A], [32768, null])));
+    const decision = judgePidLevels(countPidLevels(full(), target([10000, 1], [NS_A], [32768, null])));
     expect(decision).toMatchObject({ reasons: [], unknown: true });
     expect(decision.undecided.map((level) => level.level)).toEqual([1]);
     expect(decision.warnings).toEqual([expect.objectContaining({ cause: 'pid-max-unknown', message: expect.stringContaining(`pid:[${NS_A}] (level 1`) })]);
@@ -100,7 +100,7 @@ describe('judgePidLevels', () => {
   });
 
   it('decideTasks: the pid numbers shown are those of the level that decided', () => {
-    const levels = countPidLevels(full(320), target([10000, 1], [NS_A], [32768, 320]));
+    const levels = countPidLevels(full(), target([10000, 1], [NS_A], [32768, 320]));
     const decision = decideTasks({
       realUid: 0, capEff: 0n, nprocSoft: Infinity, nprocHard: Infinity, uidTasks: null, machineTasks: 300, threadsMax: 1e6,
       pidMax: 32768, cgroup: null, pidLevels: levels,
