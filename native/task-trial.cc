@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "addon.h"
+#include "core/constants.h"
+#include "core/eintr.h"
 
 namespace canfork {
 namespace {
@@ -29,8 +31,6 @@ namespace {
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-#define HANDLE_EINTR(x) ({ decltype(x) result_; do { result_ = (x); } while (result_ == -1 && errno == EINTR); result_; })
 
 // Closes an fd on every path out of a function.
 class Fd {
@@ -117,11 +117,11 @@ bool CreateAndReap(int cgroupFd, TrialOutcome* outcome) {
   outcome->helperPid = static_cast<int>(child);
   siginfo_t info = {};
   // __WALL: a child with exit_signal 0 is a "clone" child, which plain WEXITED does not see.
-  if (HANDLE_EINTR(waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL)) != 0) {
+  if (core::RetryOnEintr([&] { return waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL); }) != 0) {
     return Fail(outcome, "waitid");
   }
   HelperReport report = {};
-  ssize_t got = HANDLE_EINTR(read(readEnd.get(), &report, sizeof report));
+  ssize_t got = core::RetryOnEintr([&] { return read(readEnd.get(), &report, sizeof report); });
   if (got == static_cast<ssize_t>(sizeof report)) {
     outcome->namespacePid = report.namespacePid;
     char* end = nullptr;
@@ -174,16 +174,23 @@ bool RunTrial(int pid, const std::string& cgroupDirectory, TrialOutcome* outcome
   return created;
 }
 
+int PidArg(const Napi::CallbackInfo& info) {
+  double pid = NumberArg(info, 0, "pid");
+  if (!(pid >= 1 && pid <= core::kPidMaxLimit && pid == static_cast<int>(pid))) {
+    throw Napi::RangeError::New(info.Env(), "argument 'pid' must be an integer from 1 to PID_MAX_LIMIT");
+  }
+  return static_cast<int>(pid);
+}
+
 // taskTrial(pid, cgroupDirectory) → { errno (0 or negative), syscall, path, namespace, enteredNamespace, helperPid,
 // namespacePid, pidMax }. cgroupDirectory '' keeps the task in this process's cgroup.
 Napi::Value TaskTrial(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double pid = NumberArg(info, 0, "pid");
-  if (!(pid >= 1 && pid <= 4194304 && pid == static_cast<int>(pid))) throw Napi::RangeError::New(env, "pid out of range");
+  int pid = PidArg(info);
   if (!info[1].IsString()) throw Napi::TypeError::New(env, "argument 'cgroupDirectory' must be a string");
   std::string cgroupDirectory = info[1].As<Napi::String>().Utf8Value();
   TrialOutcome outcome;
-  RunTrial(static_cast<int>(pid), cgroupDirectory, &outcome);
+  RunTrial(pid, cgroupDirectory, &outcome);
   Napi::Object result = Napi::Object::New(env);
   result.Set("errno", Napi::Number::New(env, -outcome.errnum));
   result.Set("syscall", Napi::String::New(env, outcome.syscall));
@@ -200,9 +207,7 @@ Napi::Value TaskTrial(const Napi::CallbackInfo& info) {
 // (level 1 first), or a negative errno. NS_GET_PARENT stops with EPERM at this process's namespace.
 Napi::Value PidNamespaceChain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double pid = NumberArg(info, 0, "pid");
-  if (!(pid >= 1 && pid <= 4194304 && pid == static_cast<int>(pid))) throw Napi::RangeError::New(env, "pid out of range");
-  std::string path = "/proc/" + std::to_string(static_cast<int>(pid)) + "/ns/pid";
+  std::string path = "/proc/" + std::to_string(PidArg(info)) + "/ns/pid";
   Fd current(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (current.get() < 0) return Napi::Number::New(env, -errno);
   std::vector<uint64_t> innermostFirst;

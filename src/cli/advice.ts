@@ -1,4 +1,5 @@
 // "What to do": concrete steps for each kernel check that can fail a fork, with the trade-offs.
+import { native } from '../binding';
 import type { ForkCause, ForkReport } from '../model/report';
 import { nearestLimit } from './rank';
 import { formatBytes, formatCount } from './style';
@@ -108,13 +109,13 @@ function pidMaxAdvice(report: ForkReport): Advice[] {
   const nested = levels.find((level) => level.level > 0 && (level.pidMax === null || level.inRange >= (level.rangeSize ?? Infinity)));
   if (nested) {
     return [{
-      step: `echo 4194304 > /proc/sys/kernel/pid_max from inside pid namespace pid:[${nested.namespace ?? '?'}] (where PID ${levels[0]?.pid ?? '?'} is ${nested.pid})`,
+      step: `echo ${native.constants.PID_MAX_LIMIT} > /proc/sys/kernel/pid_max from inside pid namespace pid:[${nested.namespace ?? '?'}] (where PID ${levels[0]?.pid ?? '?'} is ${nested.pid})`,
       why: 'Since Linux 6.14 every pid namespace has its own pid_max, readable and writable only from inside it. nsenter itself needs a free pid there: reap first when the namespace is full.',
     }];
   }
   return [{
-    step: 'sysctl kernel.pid_max=4194304',
-    why: 'Every task needs a pid; 4194304 is the largest the kernel allows on 64-bit.',
+    step: `sysctl kernel.pid_max=${native.constants.PID_MAX_LIMIT}`,
+    why: `Every task needs a pid; ${native.constants.PID_MAX_LIMIT} is the largest the kernel allows on 64-bit.`,
   }];
 }
 

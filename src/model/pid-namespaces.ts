@@ -10,8 +10,6 @@ import type { ForkReason, ForkWarning, PidNamespaceLevel } from './report';
  * 300 .. pid_max − 1 holds a free one either way: a level is full exactly when every number of that range is in use.
  */
 export const RESERVED_PIDS = 300;
-/** PID_MAX_LIMIT on 64-bit: the largest pid_max any namespace can have (and a new namespace's default). */
-export const PID_MAX_LIMIT = 4194304;
 
 /** Which namespace the target forks into, per level, and what is known of each level's pid_max. */
 export interface PidLevelsTarget {
@@ -136,8 +134,8 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
     }
     const estimated = level.counted ? '' : ' (estimated by the task count)';
     if (level.pidMax === null || level.rangeSize === null) {
-      // pid_max is between 301 and PID_MAX_LIMIT. With 300 free the level has room whatever it is; otherwise it is
-      // full exactly when pid_max ≤ the first free number from 300.
+      // pid_max is between 301 and PID_MAX_LIMIT (4194304, a new namespace's default). With 300 free the level has
+      // room whatever it is; otherwise it is full exactly when pid_max ≤ the first free number from 300.
       const firstFree = level.firstFreeFrom300 ?? RESERVED_PIDS;
       if (firstFree > RESERVED_PIDS) {
         undecided.push(level);
