@@ -104,7 +104,7 @@ Options:
       --host ADDR      address for --serve (default 127.0.0.1)
   -w, --watch SECONDS  redraw the summary every SECONDS, marking what changed
       --trial          also ask the kernel: map the largest VMA size, untouched,
-                       and create one task where the process forks (exits at once)
+                       and create one task where it forks (it exits at once)
   -h, --help           this help
   -V, --version        the canfork version
 
