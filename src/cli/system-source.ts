@@ -1,4 +1,5 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
+import { existsSync, readFileSync } from 'node:fs';
 import { canForkWithSnapshot, namespaceChainOf, readMachineSnapshot, snapshotSummary } from '../can-fork';
 import { readTaskCensus } from '../procfs/census';
 import { readPublicProcessFile } from '../procfs/process-file';
@@ -26,12 +27,22 @@ export const systemSource: ForkSource = {
       return null; // exited since, or unreadable: the row still shows the pid
     }
   },
-  exists(pid) {
+  procHidepid() {
+    // fs/proc/root.c: hidepid=1/noaccess and 2/invisible keep other users' /proc/PID from us (ptrace rules);
+    // root, with CAP_SYS_PTRACE, still sees them all.
+    if (process.geteuid?.() === 0) return null;
+    const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+      .filter((line) => / \/proc \S+.* - proc /.test(line)).at(-1); // the last mount on /proc is the one seen
+    const option = mount === undefined ? undefined : /(?:^|,)hidepid=([^,\s]+)/.exec(mount.split(' - ')[1] ?? '')?.[1];
+    return option === undefined || option === '0' || option === 'off' ? null : `hidepid=${option}`;
+  },
+  presence(pid) {
     try {
-      process.kill(pid, 0);
-      return true;
+      process.kill(pid, 0); // no signal sent: only whether the pid exists (EPERM: it does, it is not ours)
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: it exists, it is not ours
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return 'gone';
     }
+    // It exists; hidepid=1/2 (or a /proc of another pid namespace) leaves no /proc/PID for us to read.
+    return existsSync(`/proc/${pid}`) ? 'present' : 'hidden';
   },
 };
