@@ -15,4 +15,5 @@ export type { CanForkOptions, ForkError } from './can-fork';
 export type {
   ForkReport, ForkReason, ForkWarning, ForkCause, ForkVerdict, OvercommitMode, AccountableVma,
   MemoryReport, NprocReport, CgroupPidsLevel, TasksReport, MachineSummary,
+  PidNamespaceLevel, TaskHolder, TaskHolders, TaskTrialReport,
 } from './model/report';

@@ -48,3 +48,14 @@ describe('oom_kill and oom_score', () => {
     expect(parseMeminfo(text.split('\n').filter((line) => !line.startsWith('MemAvailable')).join('\n')).availableBytes).toBeNull();
   });
 });
+
+describe('machineSummary()', () => {
+  it('carries the OOM side: MemAvailable, memory PSI and the OOM kill count', async () => {
+    const { machineSummary } = await import('../../src/index');
+    const summary = machineSummary();
+    expect(summary.availableBytes).toBeGreaterThan(0);
+    expect(summary.availableBytes).toBeLessThanOrEqual(summary.totalRamBytes + summary.totalSwapBytes);
+    expect(summary.oomKills).toBe(readOomKills());
+    expect(summary.memoryPressure === null).toBe(readMemoryPressure() === null);
+  });
+});

@@ -3,6 +3,7 @@
 // changes host state: the namespace is its own, and the limit is the parent's.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,14 @@ describe.skipIf(skip !== '')(`the CLI names who holds the zombies${skip ? ` (ski
     expect(tried.stdout).toContain('task trial      refused by the kernel (EAGAIN)');
     expect(firstStep(tried.stdout)).toBe(`1. Reap or restart PID ${ns.parentPid} (perl), which holds ${zombies} zombies.`);
 
-    expect(runCli('--prometheus').stdout).toContain(`canfork_zombies{parent="${ns.parentPid}",comm="perl"} ${zombies}`);
+    const metrics = runCli('--prometheus').stdout;
+    expect(metrics).toContain(`canfork_zombies{parent="${ns.parentPid}",comm="perl"} ${zombies}`);
+    expect(metrics).toMatch(/^canfork_oom_kills \d+$/m);
+    expect(metrics).toMatch(/^canfork_memory_available_bytes \d+$/m);
+    if (existsSync('/proc/pressure/memory')) expect(metrics).toMatch(/^canfork_memory_pressure_ratio\{kind="full"\} [\d.]+$/m);
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    if (promtool.error) console.log('promtool not found (Debian package prometheus): the exposition is not checked by it here');
+    else expect(promtool.status, promtool.stdout + promtool.stderr).toBe(0);
   });
 
   it('a plain parent with 500 zombies near its RLIMIT_NPROC: named first, and in Prometheus', async () => {
