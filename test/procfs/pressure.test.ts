@@ -1,5 +1,6 @@
 // The OOM side: memory PSI, oom_kill of /proc/vmstat (captured here), oom_score, MemAvailable.
 import { describe, expect, it } from 'vitest';
+import { machineSummary } from '../../src/index';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { parseMemoryPressure, parseOomKills, readMemoryPressure, readOomKills, readOomScore } from '../../src/procfs/pressure';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
@@ -50,8 +51,7 @@ describe('oom_kill and oom_score', () => {
 });
 
 describe('machineSummary()', () => {
-  it('carries the OOM side: MemAvailable, memory PSI and the OOM kill count', async () => {
-    const { machineSummary } = await import('../../src/index');
+  it('carries the OOM side: MemAvailable, memory PSI and the OOM kill count', () => {
     const summary = machineSummary();
     expect(summary.availableBytes).toBeGreaterThan(0);
     expect(summary.availableBytes).toBeLessThanOrEqual(summary.totalRamBytes + summary.totalSwapBytes);
