@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -60,27 +61,93 @@ struct TrialOutcome {
   long pidMax = -1;           // the target namespace's kernel.pid_max, read inside it
 };
 
-// What the trial task sends back: its pid inside the namespace, then the text of /proc/sys/kernel/pid_max.
+// What the trial task finds: its pid inside the namespace, and the text of /proc/sys/kernel/pid_max.
 struct HelperReport {
   int32_t namespacePid;
   char pidMax[28];
 };
 
-// The trial task. It is a fork of this process (no CLONE_VM: nothing is shared, so it may use the stack freely)
-// and uses only async-signal-safe calls before _exit. /proc/sys/kernel/pid_max answers for the reader's active
-// pid namespace (kernel/pid.c pid_table_root_lookup), and this task's is the target's.
-[[noreturn]] void RunHelper(int reportFd) {
-  HelperReport report = {};
-  report.namespacePid = static_cast<int32_t>(syscall(SYS_getpid));
-  int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ssize_t n = read(fd, report.pidMax, sizeof report.pidMax - 1);
-    if (n < 0) report.pidMax[0] = '\0';
-    close(fd);
-  }
-  ssize_t written = write(reportFd, &report, sizeof report);
-  _exit(written == static_cast<ssize_t>(sizeof report) ? 0 : 1);
+// The trial task's whole work, in raw syscalls only (it may share this process's memory: no locks, no malloc).
+// /proc/sys/kernel/pid_max answers for the reader's active pid namespace (kernel/pid.c pid_table_root_lookup), and
+// this task's is the target's.
+void FillReport(HelperReport* report) {
+  report->namespacePid = static_cast<int32_t>(syscall(SYS_getpid));
+  long fd = syscall(SYS_openat, AT_FDCWD, "/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  long n = syscall(SYS_read, fd, report->pidMax, sizeof report->pidMax - 1);
+  report->pidMax[n > 0 ? n : 0] = '\0';
+  syscall(SYS_close, fd);
 }
+
+#if defined(__x86_64__)
+// x86-64: the task shares this process's memory and this thread sleeps until it exits (CLONE_VM | CLONE_VFORK),
+// so nothing is copied or charged: its creation costs the same at any size of this process, and commit accounting
+// (mode 2) never sees it. It starts on its own stack with no frame to return to, which no C function can express
+// (glibc's clone() has no clone3 form, and CLONE_INTO_CGROUP needs clone3): the few instructions below call
+// `entry` there, which never returns. Every signal is blocked by the caller, so no handler runs on shared memory.
+std::mutex helperMutex;                 // one task at a time per process: the stack and report below are shared
+HelperReport* volatile helperReport;    // where the task writes (this thread is asleep meanwhile)
+alignas(16) char helperStack[16 * 1024];
+
+[[noreturn]] void SharedMemoryHelper() {
+  FillReport(helperReport);
+  syscall(SYS_exit, 0);
+  __builtin_unreachable();
+}
+
+__attribute__((noinline)) long Clone3OnOwnStack(struct clone_args* args, void (*entry)()) {
+  long result;
+  asm volatile(
+      "syscall\n\t"
+      "testq %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xorl %%ebp, %%ebp\n\t"
+      "andq $-16, %%rsp\n\t"
+      "callq *%[entry]\n\t"
+      "ud2\n"
+      "1:"
+      : "=a"(result)
+      : "0"(static_cast<long>(SYS_clone3)), "D"(args), "S"(sizeof *args), [entry] "r"(entry)
+      : "rcx", "r11", "memory");
+  return result;
+}
+
+long CloneHelper(struct clone_args* args, HelperReport* report) {
+  std::lock_guard<std::mutex> lock(helperMutex);
+  helperReport = report;
+  args->flags |= CLONE_VM | CLONE_VFORK;
+  args->stack = reinterpret_cast<uint64_t>(helperStack);
+  args->stack_size = sizeof helperStack;
+  long child = Clone3OnOwnStack(args, SharedMemoryHelper);
+  if (child < 0) {
+    errno = static_cast<int>(-child);
+    return -1;
+  }
+  return child;
+}
+#else
+// Elsewhere: a plain copy of this process (no CLONE_VM), which writes its report into a pipe. The copy is of the
+// page tables (a cost that grows with this process's size) and its private writable memory is charged to commit
+// accounting for the moment the copy lives; an ENOMEM from it is about this process, not the target.
+long CloneHelper(struct clone_args* args, HelperReport* report) {
+  int pipeFds[2];
+  if (pipe2(pipeFds, O_CLOEXEC) != 0) return -1;
+  Fd readEnd(pipeFds[0]);
+  Fd writeEnd(pipeFds[1]);
+  long child = syscall(SYS_clone3, args, sizeof *args);
+  if (child == 0) {
+    HelperReport found = {};
+    FillReport(&found);
+    long written = syscall(SYS_write, writeEnd.get(), &found, sizeof found);
+    syscall(SYS_exit_group, written == static_cast<long>(sizeof found) ? 0 : 1);
+  }
+  if (child < 0) return -1;
+  writeEnd.Reset();
+  // The copy has exited once the pipe reads EOF or the report: read until then (it writes once).
+  core::RetryOnEintr([&] { return read(readEnd.get(), report, sizeof *report); });
+  return child;
+}
+#endif
 
 bool Fail(TrialOutcome* outcome, const char* syscallName, const std::string& path = "") {
   outcome->errnum = errno;
@@ -99,35 +166,27 @@ bool SameFile(int a, int b, uint64_t* inodeOfA) {
 // Creates the task with clone3 in the namespace this thread's pid_for_children names (and in `cgroupFd` when
 // >= 0), reaps exactly it through its pidfd, and reads its report. exit_signal 0: no SIGCHLD reaches Node.
 bool CreateAndReap(int cgroupFd, TrialOutcome* outcome) {
-  int pipeFds[2];
-  if (pipe2(pipeFds, O_CLOEXEC) != 0) return Fail(outcome, "pipe2");
-  Fd readEnd(pipeFds[0]);
-  Fd writeEnd(pipeFds[1]);
   int pidfd = -1;
   struct clone_args args = {};
   args.flags = CLONE_PIDFD | (cgroupFd >= 0 ? CLONE_INTO_CGROUP : 0);
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = 0;
   args.cgroup = cgroupFd >= 0 ? static_cast<uint64_t>(cgroupFd) : 0;
-  long child = syscall(SYS_clone3, &args, sizeof args);
-  if (child == 0) RunHelper(writeEnd.get());
+  HelperReport report = {};
+  report.namespacePid = -1;
+  long child = CloneHelper(&args, &report);
   if (child < 0) return Fail(outcome, "clone3");
   Fd pidfdOwner(pidfd);
-  writeEnd.Reset();
   outcome->helperPid = static_cast<int>(child);
   siginfo_t info = {};
   // __WALL: a child with exit_signal 0 is a "clone" child, which plain WEXITED does not see.
   if (core::RetryOnEintr([&] { return waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL); }) != 0) {
     return Fail(outcome, "waitid");
   }
-  HelperReport report = {};
-  ssize_t got = core::RetryOnEintr([&] { return read(readEnd.get(), &report, sizeof report); });
-  if (got == static_cast<ssize_t>(sizeof report)) {
-    outcome->namespacePid = report.namespacePid;
-    char* end = nullptr;
-    long value = strtol(report.pidMax, &end, 10);
-    if (end != report.pidMax && value > 0) outcome->pidMax = value;
-  }
+  outcome->namespacePid = report.namespacePid;
+  char* end = nullptr;
+  long value = strtol(report.pidMax, &end, 10);
+  if (end != report.pidMax && value > 0) outcome->pidMax = value;
   return true;
 }
 

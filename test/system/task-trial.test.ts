@@ -92,7 +92,8 @@ describe('the task trial agrees with the real fork', () => {
       let real: { ok: boolean; code: string | null };
       const children = childrenOf(process.pid);
       try {
-        writeFileSync(path, String(Math.max(20, machineTasks - 10)));
+        // Well under the count: on a shared machine dozens of tasks may exit between this read and the fork.
+        writeFileSync(path, String(Math.max(20, machineTasks - 100)));
         report = canFork({ pid: holder.pid, trial: true });
         real = await holder.fork();
       } finally {
