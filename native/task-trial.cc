@@ -70,7 +70,8 @@ struct HelperReport {
 // The trial task's whole work, in raw syscalls only (it may share this process's memory: no locks, no malloc).
 // /proc/sys/kernel/pid_max answers for the reader's active pid namespace (kernel/pid.c pid_table_root_lookup), and
 // this task's is the target's.
-void FillReport(HelperReport* report) {
+// Not instrumented by AddressSanitizer: it may run on the trial task's own stack, whose frames never return.
+__attribute__((no_sanitize("address"))) void FillReport(HelperReport* report) {
   report->namespacePid = static_cast<int32_t>(syscall(SYS_getpid));
   long fd = syscall(SYS_openat, AT_FDCWD, "/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -89,7 +90,7 @@ std::mutex helperMutex;                 // one task at a time per process: the s
 HelperReport* volatile helperReport;    // where the task writes (this thread is asleep meanwhile)
 alignas(16) char helperStack[16 * 1024];
 
-[[noreturn]] void SharedMemoryHelper() {
+[[noreturn]] __attribute__((no_sanitize("address"))) void SharedMemoryHelper() {
   FillReport(helperReport);
   syscall(SYS_exit, 0);
   __builtin_unreachable();

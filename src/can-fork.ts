@@ -7,7 +7,7 @@ import { tryAllocate } from './mmap';
 import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, type MemoryDecision, type MemoryInput } from './model/memory';
 import { findHolders } from './model/holders';
 import { countPidLevels } from './model/pid-namespaces';
-import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, TaskTrialReport } from './model/report';
+import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, TaskHolders, TaskTrialReport } from './model/report';
 import { CAP_SYS_ADMIN, decideTasks, hasCapability, pidsInUseNeeded, uidTasksNeeded, type TasksInput } from './model/tasks';
 import { reconcileTaskTrial } from './model/task-trial';
 import { combineDecisions } from './model/verdict';
@@ -71,7 +71,7 @@ export function snapshotSummary({ memory, kernel, loadavg, oom, census }: Pick<M
     // Every task holds a pid; nr_threads counts them (in the initial pid namespace).
     pids: { current: loadavg.threads, max: kernel.pidMax },
     ...oom,
-    ...(census ? { zombieParents: findHolders(census).zombieParents } : {}),
+    ...(census ? { zombieParents: holdersOf(census).zombieParents } : {}),
   };
 }
 
@@ -207,6 +207,19 @@ function processNproc(pid: number): { soft: number; hard: number } {
   return parseLimits(limitsFile.text, limitsFile.path).nproc;
 }
 
+// Holders per census and scope, found once: a CLI scan may ask for them for every process it judges.
+const holdersFound = new WeakMap<TaskCensus, Map<string, TaskHolders>>();
+
+function holdersOf(census: TaskCensus, scope?: { level: number; namespace: number }): TaskHolders {
+  const key = scope ? `${scope.level}:${scope.namespace}` : 'machine';
+  let found = holdersFound.get(census);
+  if (!found) holdersFound.set(census, (found = new Map()));
+  let holders = found.get(key);
+  if (!holders) found.set(key, (holders = findHolders(census, scope)));
+  // A copy per report: callers may change their report in place.
+  return structuredClone(holders);
+}
+
 /** The namespace chain of a process two or more levels down (NS_GET_PARENT), or null when unreadable. */
 export function namespaceChainOf(pid: number): number[] | null {
   const chain = native.pidNamespaceChain(pid);
@@ -260,11 +273,11 @@ function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: nu
   if (taskTrial) tasks = reconcileTaskTrial(tasks, taskTrial);
   // Name who holds the tasks when a task limit decides or comes near (the census may be read only now).
   const taskTrouble = tasks.reasons.length > 0 || tasks.nearLimit || tasks.unknown;
-  if (taskTrouble || machine.census !== null) {
+  if (taskTrouble || exact) {
     // Within the nested namespace that is full (or may be), the parent named is one that fills it.
     const pidFull = tasks.reasons.some((reason) => reason.cause === 'pid-max') ? tasks.pidDeciding : tasks.pidUndecided[0];
     const scope = pidFull && pidFull.level > 0 && pidFull.namespace !== null ? { level: pidFull.level, namespace: pidFull.namespace } : undefined;
-    tasks.report.holders = findHolders(census(), scope);
+    tasks.report.holders = holdersOf(census(), scope);
   }
 
   const combined = combineDecisions([
