@@ -19,7 +19,7 @@ import { readLoadavg, type Loadavg } from './procfs/loadavg';
 import { parseSmaps, summarisePrivateVmas } from './procfs/maps';
 import { readMeminfo } from './procfs/meminfo';
 import { parseCensusStatus, readTaskCensus, type TaskCensus } from './procfs/census';
-import { readMemoryPressure, readOomKills, readOomScore, type MemoryPressure } from './procfs/pressure';
+import { readMemoryPressure, readOomKills, readOomScore } from './procfs/pressure';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
 import { countTasksOfUid } from './procfs/processes';
 import { parseStatus } from './procfs/status';
@@ -54,7 +54,8 @@ export interface MachineSnapshot {
   /** Every process's owner, threads, state and pid numbers per namespace level: read on first need, once per snapshot. */
   census: TaskCensus | null;
   /** The OOM side: MemAvailable, memory PSI, the OOM killer's count. */
-  oom: { availableBytes: number; memoryPressure: MemoryPressure | null; oomKills: number | null };
+  /** MemAvailable (meminfo is read anyway); PSI and vmstat are read only for a summary, which needs them. */
+  oom: { availableBytes: number };
 }
 
 type MachineMemory = Omit<MemoryInput, 'capSysAdmin' | 'totalVmBytes' | 'vmaCharges' | 'vmasExact'>;
@@ -71,6 +72,8 @@ export function snapshotSummary({ memory, kernel, loadavg, oom, census }: Pick<M
     // Every task holds a pid; nr_threads counts them (in the initial pid namespace).
     pids: { current: loadavg.threads, max: kernel.pidMax },
     ...oom,
+    memoryPressure: readMemoryPressure(),
+    oomKills: readOomKills(),
     ...(census ? { zombieParents: holdersOf(census).zombieParents } : {}),
   };
 }
@@ -103,7 +106,7 @@ function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom
     ...reserves,
   };
   // Without MemAvailable (before 3.14) the estimate the pre-5.2 heuristic used stands in.
-  const oom = { availableBytes: meminfo.availableBytes ?? memory.freeEstimateBytes, memoryPressure: readMemoryPressure(), oomKills: readOomKills() };
+  const oom = { availableBytes: meminfo.availableBytes ?? memory.freeEstimateBytes };
   return { memory, oom };
 }
 
@@ -229,7 +232,9 @@ export function namespaceChainOf(pid: number): number[] | null {
 function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean }): ForkReport {
   const statusFile = readPublicProcessFile(pid, 'status');
   const status = parseStatus(statusFile.text, statusFile.path);
-  const levelIds = parseCensusStatus(statusFile.text, statusFile.path);
+  // NSpid alone says whether the process is in a nested namespace; the rest of the census fields only then.
+  const nested = /^NSpid:\t\d+\t/m.test(statusFile.text);
+  const levelIds = nested ? parseCensusStatus(statusFile.text, statusFile.path) : { nsPids: [pid] };
   const nproc = processNproc(pid);
 
   const memoryBase: ProcessMemoryInput = {
@@ -255,7 +260,6 @@ function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: nu
   };
   // The status text just read stands in for this process's entry (each /proc file is read once per answer).
   const census = (): TaskCensus => (machine.census ??= readTaskCensus(new Map([[pid, statusFile.text]]), namespaceChainOf));
-  const nested = levelIds.nsPids.length > 1;
   const uidTasks = exact || uidTasksNeeded(tasksBase) ? countTasksOfUid(census().processes, status.realUid) : null;
   let pidLevels: TasksInput['pidLevels'];
   if (exact || nested || pidsInUseNeeded(tasksBase)) {
