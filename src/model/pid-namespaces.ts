@@ -134,7 +134,7 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
     }
     const estimated = level.counted ? '' : ' (estimated by the task count)';
     if (level.pidMax === null || level.rangeSize === null) {
-      // pid_max is between 301 and PID_MAX_LIMIT (4194304, a new namespace's default). With 300 free the level has
+      // pid_max is between 301 and PID_MAX_LIMIT (a new namespace's default). With 300 free the level has
       // room whatever it is; otherwise it is full exactly when pid_max ≤ the first free number from 300.
       const firstFree = level.firstFreeFrom300 ?? RESERVED_PIDS;
       if (firstFree > RESERVED_PIDS) {
