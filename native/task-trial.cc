@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
+#include <system_error>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -204,31 +206,32 @@ bool RunTrial(int pid, const std::string& cgroupDirectory, TrialOutcome* outcome
     cgroup.Reset(open(cgroupDirectory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (cgroup.get() < 0) return Fail(outcome, "open", cgroupDirectory);
   }
-  // Every signal blocked while the copy exists: none of Node's handlers runs in it; the mask is restored after.
+  // Every signal blocked while the task exists (on x86-64 it runs on this memory): no handler of Node runs in it.
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
-  bool created;
+  bool created = false;
   if (sameNamespace) {
     created = CreateAndReap(cgroup.get(), outcome);
-  } else if (setns(target.get(), CLONE_NEWPID) != 0) {
-    created = Fail(outcome, "setns", targetPath);
   } else {
-    // setns(CLONE_NEWPID) changes only this thread's pid_for_children (its nsproxy); the thread's own pid namespace
-    // stays. It is put back at once, so Node's later spawns from this thread land where they did before. Going back
-    // to the namespace this thread came from is always allowed (pidns_install: our own active namespace, and the
-    // rights the first setns needed): a failure here is not expected, and continuing would start every later child
-    // in the target's namespace, so it ends the process rather than leave that behind.
-    outcome->enteredNamespace = true;
-    created = CreateAndReap(cgroup.get(), outcome);
-    int savedErrno = errno;
-    if (setns(own.get(), CLONE_NEWPID) != 0) {
-      static const char message[] = "canfork: cannot return to this thread's pid namespace after the task trial\n";
-      ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
-      (void)ignored;
-      abort();
+    // setns(CLONE_NEWPID) changes only the calling thread's pid_for_children (its nsproxy), for good. It is done in
+    // a thread made for it, which ends right after the task is reaped: no other thread of this process, Node's
+    // included, ever starts a child in the target's namespace, and nothing has to be put back. The thread
+    // inherits the blocked signals.
+    try {
+      std::thread entering([&] {
+        if (setns(target.get(), CLONE_NEWPID) != 0) {
+          Fail(outcome, "setns", targetPath);
+          return;
+        }
+        outcome->enteredNamespace = true;
+        created = CreateAndReap(cgroup.get(), outcome);
+      });
+      entering.join();
+    } catch (const std::system_error& error) {
+      errno = error.code().value();
+      created = Fail(outcome, "pthread_create");
     }
-    errno = savedErrno;
   }
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   return created;
@@ -293,8 +296,8 @@ Napi::Value PidNamespaceChain(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitTaskTrial(Napi::Env env, Napi::Object exports) {
-  exports.Set("taskTrial", Napi::Function::New(env, TaskTrial, "taskTrial"));
-  exports.Set("pidNamespaceChain", Napi::Function::New(env, PidNamespaceChain, "pidNamespaceChain"));
+  Export<TaskTrial>(env, exports, "taskTrial");
+  Export<PidNamespaceChain>(env, exports, "pidNamespaceChain");
 }
 
 }  // namespace canfork

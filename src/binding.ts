@@ -119,7 +119,7 @@ export interface NativeBinding {
 /** errno 0 or negative; syscall names the step that failed ('' on success); -1 where a number is unknown. */
 export interface NativeTaskTrialResult {
   errno: number;
-  syscall: '' | 'open' | 'setns' | 'clone3' | 'pipe2' | 'waitid';
+  syscall: '' | 'open' | 'setns' | 'clone3' | 'pipe2' | 'waitid' | 'pthread_create';
   path: string;
   namespace: number;
   enteredNamespace: boolean;
