@@ -190,9 +190,13 @@ export function canFork(options?: CanForkOptions): ForkReport {
   return judgeProcess(readMachineSnapshot(), checked);
 }
 
-/** canFork() against a snapshot read before (internal: the CLI's scan reads one for all its processes). */
-export function canForkWithSnapshot(machine: MachineSnapshot, options?: CanForkOptions): ForkReport {
-  return judgeProcess(machine, checkOptions(options));
+/**
+ * canFork() against a snapshot read before (internal: the CLI's scan reads one for all its processes).
+ * `statusText`: /proc/PID/status as the caller has just read it (the scan reads it first to leave kernel
+ * threads out), so that each file is read once per process.
+ */
+export function canForkWithSnapshot(machine: MachineSnapshot, options?: CanForkOptions, statusText?: string): ForkReport {
+  return judgeProcess(machine, checkOptions(options), statusText);
 }
 
 function checkOptions(options: CanForkOptions | undefined): { pid: number; trial: boolean; exact: boolean } {
@@ -229,8 +233,12 @@ export function namespaceChainOf(pid: number): number[] | null {
   return typeof chain === 'number' ? null : chain;
 }
 
-function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean }): ForkReport {
-  const statusFile = readPublicProcessFile(pid, 'status');
+function judgeProcess(
+  machine: MachineSnapshot,
+  { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean },
+  statusText?: string,
+): ForkReport {
+  const statusFile = statusText === undefined ? readPublicProcessFile(pid, 'status') : { text: statusText, path: `/proc/${pid}/status` };
   const status = parseStatus(statusFile.text, statusFile.path);
   // NSpid alone says whether the process is in a nested namespace; the rest of the census fields only then.
   const nested = /^NSpid:\t\d+\t/m.test(statusFile.text);

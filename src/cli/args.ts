@@ -55,9 +55,11 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/i.test(host);
 }
 
-// An IP literal (or localhost): an empty or mistyped --host must not fall back to every interface.
+// An IP literal (or localhost): an empty or mistyped --host must not fall back to every interface. No name is
+// resolved: getaddrinfo runs on libuv's thread pool, and the server must start where no thread can be made.
 function parseHost(text: string): string {
-  if (text === 'localhost' || isIP(text) !== 0) return text;
+  if (text === 'localhost') return '127.0.0.1';
+  if (isIP(text) !== 0) return text;
   throw new UsageError(`--host wants an IP address such as 127.0.0.1 or ::1, not '${text}'`);
 }
 

@@ -136,8 +136,16 @@ async function serve(source: ForkSource, options: CliOptions, io: CliIo): Promis
   const nofile = getrlimit('nofile').soft;
   const maxWaiting = Math.max(0, Math.min(4 * options.maxConnections, nofile - options.maxConnections - 64));
   const limits = { ...DEFAULT_LIMITS, maxConnections: options.maxConnections, maxWaiting };
-  const metrics = await serveMetrics(options.host, options.servePort ?? 0, cache, limits,
-    (pool) => renderServerCounters({ scans: cache.scans, closedByLimits: pool.closedByLimits }));
+  let metrics;
+  try {
+    metrics = await serveMetrics(options.host, options.servePort ?? 0, cache, limits,
+      (pool) => renderServerCounters({ scans: cache.scans, closedByLimits: pool.closedByLimits }));
+  } catch (error) {
+    // EADDRINUSE, EACCES for a port below 1024, EADDRNOTAVAIL for an address this machine does not have.
+    const { code, message } = error as NodeJS.ErrnoException;
+    io.stderr.write(`canfork: cannot listen on ${options.host} port ${options.servePort}: ${code ?? message}\n`);
+    return EXIT_OUTPUT;
+  }
   if (!isLoopback(options.host)) {
     io.stderr.write(`canfork: warning: listening on ${options.host}, which is not a loopback address: other machines can reach it\n`);
   }

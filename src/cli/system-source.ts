@@ -7,6 +7,10 @@ import { listPids } from '../procfs/processes';
 import { parseStatus } from '../procfs/status';
 import type { ForkSource } from './scan';
 
+// The scan describes a process (to leave kernel threads out), then judges it: the status text read for the
+// first is handed to the second, so that each /proc file is read once per process.
+let described: { pid: number; text: string } | null = null;
+
 export const systemSource: ForkSource = {
   snapshotMachine() {
     const machine = readMachineSnapshot();
@@ -14,13 +18,19 @@ export const systemSource: ForkSource = {
     machine.census = readTaskCensus(new Map(), namespaceChainOf);
     return {
       summary: snapshotSummary(machine),
-      canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }),
+      canFork: (pid, { trial, exact }) => {
+        const statusText = described?.pid === pid ? described.text : undefined;
+        described = null;
+        return canForkWithSnapshot(machine, { pid, trial, exact }, statusText);
+      },
     };
   },
   listPids,
   describe(pid) {
+    described = null;
     try {
       const file = readPublicProcessFile(pid, 'status');
+      described = { pid, text: file.text };
       const status = parseStatus(file.text, file.path);
       return { comm: status.name, userSpace: status.totalVmBytes !== null };
     } catch {

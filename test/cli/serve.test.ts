@@ -3,7 +3,7 @@
 // cannot lock out a real scrape even at nofile 256, and SIGTERM ends it with a half-sent request open.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliPath } from './processes';
@@ -14,6 +14,14 @@ afterEach(async () => {
   await server?.stop();
   server = null;
 });
+
+function threadsOf(pid: number): number {
+  return Number(/^Threads:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+function childrenOf(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter((c) => c.trim() !== ''));
+}
 
 function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -37,9 +45,14 @@ function closedWithin(socket: Socket, ms: number): Promise<boolean> {
 describe('canfork --serve', () => {
   it('200 concurrent scrapes all get 200 and share a few scans', async () => {
     server = await startServer();
+    await httpRequest(server.url.replace(/metrics$/, '')); // the server is up, nothing scanned yet
+    const threadsBefore = threadsOf(server.pid);
     const cpuBefore = cpuSeconds(server.pid);
     const replies = await Promise.all(Array.from({ length: 200 }, () => httpRequest(server!.url)));
     const cpu = cpuSeconds(server.pid) - cpuBefore;
+    // Diagnose without the resource diagnosed: no process or thread is made to scan or to answer.
+    expect(threadsOf(server.pid)).toBe(threadsBefore);
+    expect(childrenOf(server.pid)).toEqual([]);
     expect(replies.map((reply) => reply.status)).toEqual(Array(200).fill(200));
     const scans = sample(replies[0]!.body, 'canfork_scans_total');
     const latest = Math.max(...replies.map((reply) => sample(reply.body, 'canfork_scans_total')));
@@ -149,6 +162,13 @@ describe('canfork --serve', () => {
       { encoding: 'utf8', timeout: 20_000 });
     expect(everywhere.stderr).toMatch(/^canfork: warning: listening on 0\.0\.0\.0, which is not a loopback address/m);
     expect(everywhere.status).toBe(0);
+  });
+
+  it('a port already in use is one line on stderr and exit 3', async () => {
+    server = await startServer();
+    const result = spawnSync(process.execPath, [cliPath, '--serve', String(server.port)], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toBe(`canfork: cannot listen on 127.0.0.1 port ${server.port}: EADDRINUSE\n`);
   });
 
   it('--serve PID checks the pids at start, as the one-shot mode does', () => {
