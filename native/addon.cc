@@ -74,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSpawnSync(env, exports);
   InitWait(env, exports);
   InitExitWatch(env, exports);
+  InitTaskTrial(env, exports);
   return exports;
 }
 

@@ -87,5 +87,6 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitSpawnSync(Napi::Env env, Napi::Object exports);
 void InitWait(Napi::Env env, Napi::Object exports);
 void InitExitWatch(Napi::Env env, Napi::Object exports);
+void InitTaskTrial(Napi::Env env, Napi::Object exports);
 
 }  // namespace canfork

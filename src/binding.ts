@@ -112,8 +112,25 @@ export interface NativeBinding {
    */
   watchExit(pid: number, pidfd: number, onExit: (err: NativeErrno, ...status: NativeWaitStatus) => void): number;
   setExitWatchRef(id: number, ref: boolean): void;
+  liveExitWatchCount(): number;
   /** pidfd_send_signal through the watch's pidfd: 0 or a negative errno; -ESRCH once reaped. */
   signalWatched(id: number, signal: number): NativeErrno;
+  /** native/task-trial.cc: one task created in `pid`'s pid namespace for children (and cgroup v2 directory, or ''). */
+  taskTrial(pid: number, cgroupDirectory: string): NativeTaskTrialResult;
+  /** The pid namespace inodes of `pid` below this process's own, level 1 first; or a negative errno. */
+  pidNamespaceChain(pid: number): number[] | number;
+}
+
+/** errno 0 or negative; syscall names the step that failed ('' on success); -1 where a number is unknown. */
+export interface NativeTaskTrialResult {
+  errno: number;
+  syscall: '' | 'open' | 'setns' | 'clone3' | 'pipe2' | 'waitid' | 'pthread_create';
+  path: string;
+  namespace: number;
+  enteredNamespace: boolean;
+  helperPid: number;
+  namespacePid: number;
+  pidMax: number;
 }
 
 const packageRoot = path.resolve(__dirname, '..');

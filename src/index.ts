@@ -17,6 +17,7 @@ export type { CanForkOptions, ForkError } from './can-fork';
 export type {
   ForkReport, ForkReason, ForkWarning, ForkCause, ForkVerdict, OvercommitMode, AccountableVma,
   MemoryReport, NprocReport, CgroupPidsLevel, TasksReport, MachineSummary,
+  PidNamespaceLevel, TaskHolder, TaskHolders, TaskTrialReport,
 } from './model/report';
 export { killTree } from './supervise/kill-tree';
 export type { KillTreeResult } from './supervise/kill-tree';
