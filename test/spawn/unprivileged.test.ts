@@ -2,7 +2,7 @@
 // fail with EPERM exactly where child_process's do, and a non-executable file gives EACCES.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { AS_NOBODY, nobodyView, requireNobody } from '../helpers/unprivileged';
+import { nobodyView, requireNobody } from '../helpers/unprivileged';
 
 const nobody = requireNobody('spawn\'s EPERM and EACCES as an unprivileged user');
 const entry = nobody.skip ? '' : nobodyView().distEntry;
