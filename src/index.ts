@@ -8,6 +8,8 @@ export type {
   SpawnOptions, SpawnError, SpawnSyncOptions, SpawnSyncReturns, CommonSpawnOptions, StdioOption, StdioEntry,
 } from './spawn/index';
 export { waitpid } from './wait';
+export { addonLoadReport } from './binding';
+export type { AddonCandidate } from './binding';
 export type { WaitStatus, WaitpidOptions } from './wait';
 export type { SystemError, CodedError } from './errors';
 export { canFork, assertCanFork, machineSummary } from './can-fork';
