@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm install hook. Uses a prebuilt binary when one loads on this machine; compiles with node-gyp when
 // none does (an older glibc, musl, another CPU, a damaged file), saying why each prebuild was skipped.
-// `--rebuild` always compiles. The compiled build is what the loader tries first (src/binding.ts).
+// `--rebuild` always compiles, and drops a local prebuild that would otherwise shadow the fresh build
+// (the loader tries prebuilds/ first, then the compiled build: src/binding.ts).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -42,6 +43,7 @@ function nodeGyp() {
 }
 
 if (!rebuild && loadablePrebuild()) process.exit(0);
+if (rebuild) fs.rmSync(prebuildDir, { recursive: true, force: true });
 const [command, ...prefix] = nodeGyp();
 const result = spawnSync(command, [...prefix, 'rebuild'], { cwd: root, stdio: 'inherit', env: offlineBuildEnv() });
 process.exit(result.status ?? 1);

@@ -1,7 +1,7 @@
 // The only module that loads the compiled addon, and the typed shape of everything it exports.
-// Order: $CANFORK_ADDON_PATH alone when set; else the compiled builds (node-gyp's build/Release and
-// build/Debug, cmake-js's build-cmake/Release, found with `bindings`), then prebuildify's
-// prebuilds/<platform>-<arch>/*.node. A candidate that is missing or does not load (wrong glibc, a
+// Order: $CANFORK_ADDON_PATH alone when set; else prebuildify's prebuilds/<platform>-<arch>/*.node, then
+// the compiled builds (node-gyp's build/Release and build/Debug, cmake-js's build-cmake/Release, found
+// with `bindings`). A candidate that is missing or does not load (wrong glibc, a
 // corrupt file) is skipped and its reason kept: the first one that loads wins, and only when none does
 // is there an error, naming every candidate and why it failed.
 import { readdirSync } from 'node:fs';
@@ -132,16 +132,18 @@ function load(): NativeBinding {
       });
     }
   }
+  // The prebuild first (what the package ships), then what was compiled here: an install whose prebuild
+  // does not load compiles one, and it is found.
   const compiled = [['build', 'Release'], ['build', 'Debug'], ['build-cmake', 'Release']];
   const candidates: Array<{ file: string; open: () => NativeBinding }> = [
-    ...compiled.map((parts) => ({
-      file: path.join(packageRoot, ...parts, 'canfork.node'),
-      open: () => bindings({ bindings: 'canfork.node', module_root: packageRoot, try: [['module_root', ...parts, 'bindings']] }) as NativeBinding,
-    })),
     ...prebuildFiles().map((file) => ({
       file,
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- prebuildify's layout, listed above
       open: () => require(file) as NativeBinding,
+    })),
+    ...compiled.map((parts) => ({
+      file: path.join(packageRoot, ...parts, 'canfork.node'),
+      open: () => bindings({ bindings: 'canfork.node', module_root: packageRoot, try: [['module_root', ...parts, 'bindings']] }) as NativeBinding,
     })),
   ];
   for (const { file, open } of candidates) {
