@@ -35,7 +35,7 @@ if (!hasTool(`${cross}-g++`)) {
 }
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'canfork-arm64-'));
 try {
-  for (const entry of ['package.json', 'binding.gyp', 'native', 'build-config']) {
+  for (const entry of ['package.json', 'binding.gyp', 'native', 'toolchain']) {
     fs.cpSync(path.join(root, entry), path.join(scratch, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(scratch, 'node_modules'));
