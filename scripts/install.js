@@ -15,7 +15,7 @@ const rebuild = process.argv.includes('--rebuild');
 
 /** The first prebuild that loads here, or null; prints why each one that exists does not. */
 function loadablePrebuild() {
-  let names = [];
+  let names;
   try {
     names = fs.readdirSync(prebuildDir).filter((name) => name.endsWith('.node'));
   } catch {

@@ -3,7 +3,7 @@
 // the running Node's own headers (no download). On x64 it also cross-compiles prebuilds/linux-arm64 with
 // Debian's aarch64 toolchain (g++-aarch64-linux-gnu) when it is installed, in a scratch copy so that
 // build/ keeps this machine's binary; without the toolchain it says so and ships x64 alone.
-// `--host-only` skips the cross build.
+// `--host-only` (or CANFORK_PREBUILD_HOST_ONLY=1) skips the cross build.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -28,7 +28,7 @@ const compiled = path.join(root, 'build', 'Release', 'canfork.node');
 if (!fs.existsSync(compiled) && fs.existsSync(hostPrebuild)) fs.copyFileSync(hostPrebuild, compiled);
 
 const cross = 'aarch64-linux-gnu';
-if (process.argv.includes('--host-only') || process.platform !== 'linux' || process.arch !== 'x64') process.exit(0);
+if (process.argv.includes('--host-only') || process.env.CANFORK_PREBUILD_HOST_ONLY === '1' || process.platform !== 'linux' || process.arch !== 'x64') process.exit(0);
 if (!hasTool(`${cross}-g++`)) {
   console.log(`prebuild: no linux-arm64 prebuild (needs ${cross}-g++: apt-get install g++-${cross})`);
   process.exit(0);

@@ -95,7 +95,7 @@ function missing(error: unknown): boolean {
 }
 
 function reasonOf(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!;
+  return String((error as Error)?.message ?? error).split('\n', 1).join('');
 }
 
 function prebuildFiles(): string[] {
