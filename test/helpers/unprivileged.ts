@@ -1,7 +1,7 @@
 // Tests that drop to nobody run the built library as nobody. In a checkout nobody cannot read (root's
 // home is 0700), they get a copy of what they run in a world-readable temporary directory instead.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type Gate, requireRoot, skipBecause } from './requirements';
@@ -41,17 +41,30 @@ function viewAt(root: string): NobodyView {
   };
 }
 
-/** The repository as nobody sees it: itself when nobody can read it, else a readable copy (made once per process). */
+/**
+ * The repository as nobody sees it: itself when nobody can read it, else a readable copy (made once per
+ * process). An addon named by CANFORK_ADDON_PATH that nobody cannot read is copied too, and the variable
+ * (which the children of this process inherit) points at the copy.
+ */
 export function nobodyView(): NobodyView {
   if (view) return view;
-  if (nobodyCan('-r', path.join(repoRoot, 'dist', 'index.js'))) return (view = viewAt(repoRoot));
+  const override = process.env.CANFORK_ADDON_PATH;
+  const readable = nobodyCan('-r', path.join(repoRoot, 'dist', 'index.js'));
+  if (readable && (!override || nobodyCan('-r', override))) return (view = viewAt(repoRoot));
   const copy = mkdtempSync(path.join(tmpdir(), 'canfork-nobody-'));
   chmodSync(copy, 0o755);
+  process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
+  if (override && !nobodyCan('-r', override)) {
+    const addon = path.join(copy, 'addon', path.basename(override));
+    mkdirSync(path.dirname(addon), { mode: 0o755 });
+    cpSync(override, addon);
+    process.env.CANFORK_ADDON_PATH = addon;
+  }
+  if (readable) return (view = viewAt(repoRoot));
   for (const relative of COPIED) {
     const from = path.join(repoRoot, relative);
     if (existsSync(from)) cpSync(from, path.join(copy, relative), { recursive: true, dereference: true });
   }
-  process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
   return (view = viewAt(copy));
 }
 
@@ -63,8 +76,6 @@ export function requireNobody(why: string): Gate {
   const root = requireRoot(`drops to nobody with setpriv: ${why}`);
   if (root.skip) return root;
   if (!nobodyCan('-x', process.execPath)) return skipBecause(`nobody cannot execute ${process.execPath} (a parent directory is not searchable): ${why}`);
-  if (process.env.CANFORK_ADDON_PATH && !nobodyCan('-r', process.env.CANFORK_ADDON_PATH)) {
-    return skipBecause(`nobody cannot read CANFORK_ADDON_PATH=${process.env.CANFORK_ADDON_PATH}: ${why}`);
-  }
+  nobodyView(); // before any child starts: it may move CANFORK_ADDON_PATH to a readable copy
   return root;
 }
