@@ -109,8 +109,8 @@ export class SpawnedProcess extends EventEmitter {
 
   #onExit(errnum: number, [kind, value]: NativeWaitStatus): void {
     this.#exited = true;
-    if (errnum === 0 && kind === 0) this.exitCode = value;
-    if (errnum === 0 && kind === 1) this.signalCode = signalName(value);
+    if (errnum === 0 && kind === native.constants.WAIT_EXITED) this.exitCode = value;
+    if (errnum === 0 && kind === native.constants.WAIT_SIGNALED) this.signalCode = signalName(value);
     this.stdin?.destroy();
     this.emit('exit', this.exitCode, this.signalCode);
     // As child_process: streams nobody reads are drained on the next tick so that 'close' can come.
@@ -209,9 +209,9 @@ export function spawn(command: string, args?: readonly string[] | SpawnOptions, 
     throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   }
   const result = native.spawn(normalized.plan);
-  if ('errno' in result) {
-    if (!EMITTED_ERRNOS.has(result.errno)) throw systemError(result.errno, 'spawn');
-    child.fail(spawnError(result.errno, `spawn ${normalized.file}`, normalized.file, normalized.spawnargs), normalized.plan.stdio);
+  if (typeof result === 'number') {
+    if (!EMITTED_ERRNOS.has(-result)) throw systemError(-result, 'spawn');
+    child.fail(spawnError(-result, `spawn ${normalized.file}`, normalized.file, normalized.spawnargs), normalized.plan.stdio);
     return child;
   }
   child.start(result);

@@ -1,7 +1,7 @@
 // From (command, args, options) to the native plan, with child_process's checks and error codes.
 // Everything the child needs is resolved here, so the native child side only reads it.
 import { fileURLToPath } from 'node:url';
-import type { NativeSpawnPlan } from '../binding';
+import { native, type NativeSpawnPlan } from '../binding';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { getrlimit, resourceNumber, validateLimitValue, type Rlimit, type RlimitResource } from '../rlimit';
 import { validateOptions } from '../validate';
@@ -31,9 +31,8 @@ export interface CommonSpawnOptions {
   shell?: false;
 }
 
-/** Native stdio plan values (native/spawn.h). */
-export const STDIO_PIPE = -1;
-export const STDIO_IGNORE = -2;
+/** Native stdio plan values (native.constants). */
+export const { STDIO_PIPE, STDIO_IGNORE } = native.constants;
 
 export interface NormalizedSpawn {
   file: string;

@@ -62,8 +62,8 @@ export function spawnSync(
     normalized.plan, input, normalized.timeoutMs, normalized.killSignal, normalized.processGroup, maxBufferBytes(options?.maxBuffer),
   );
   const fail = (errnum: number): SpawnError => spawnError(errnum, `spawnSync ${normalized.file}`, normalized.file, normalized.spawnargs);
-  if ('errno' in result) {
-    return { error: fail(result.errno), status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null };
+  if (typeof result === 'number') {
+    return { error: fail(-result), status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null };
   }
   const status = toWaitStatus(result.pid, result.status);
   const output = encoding === 'buffer' ? result.output : result.output.map((buffer) => buffer?.toString(encoding) ?? null);
@@ -75,6 +75,6 @@ export function spawnSync(
     status: status.kind === 'exited' ? status.exitCode : null,
     signal: status.kind === 'signaled' && typeof status.signal === 'string' ? status.signal : null,
   };
-  if (result.error !== 0) returns.error = fail(result.error);
+  if (result.error !== 0) returns.error = fail(-result.error);
   return returns;
 }
