@@ -25,7 +25,7 @@ need unshare util-linux
 [ "$(id -u)" = 0 ] || { echo 'test:portable: needs root (debootstrap, chroot)' >&2; exit 1; }
 
 [ -f prebuilds/linux-x64/canfork.node ] && [ -f prebuilds/linux-arm64/canfork.node ] || npm run prebuild
-[ -f dist/index.js ] || npx tsc -p tsconfig.build.json
+rm -rf dist && npx tsc -p tsconfig.build.json   # here, not under emulation (CANFORK_DIST_FRESH below)
 
 # A node of each architecture from the registry, once.
 node_for() {
@@ -59,8 +59,8 @@ arm_tests() {
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' \
     > /proc/sys/fs/binfmt_misc/register
-  NODE_PATH=$arm_deps/node_modules CANFORK_ADDON_PATH=$root/prebuilds/linux-arm64/canfork.node \
-    "$arm_node" node_modules/vitest/vitest.mjs run --project unit test/native
+  CANFORK_DIST_FRESH=1 NODE_PATH=$arm_deps/node_modules CANFORK_ADDON_PATH=$root/prebuilds/linux-arm64/canfork.node \
+    "$arm_node" node_modules/vitest/vitest.mjs run --project unit --pool threads test/native
 }
 export -f arm_tests; export root arm_node arm_deps
 unshare --user --map-root-user --mount --propagation private bash -c arm_tests

@@ -48,7 +48,9 @@ export function formatSkipSummary(log: string): string {
 }
 
 export default function setup(): () => void {
-  buildDistIfStale();
+  // CANFORK_DIST_FRESH=1: the caller has just built dist/ (scripts/test-portable.sh, whose emulated node
+  // would take minutes to run tsc).
+  if (process.env.CANFORK_DIST_FRESH !== '1') buildDistIfStale();
 
   let ownLog: string | undefined;
   if (!process.env.CANFORK_SKIP_LOG) {
