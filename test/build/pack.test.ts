@@ -20,7 +20,7 @@ function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) 
 const ALLOWED = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^binding\.gyp$/, /^CMakeLists\.txt$/,
   /^scripts\/(install|nodedir)\.js$/,
-  /^build-config\/(glibc-compat\.cc|link\.js)$/,
+  /^toolchain\/(glibc-compat\.cc|link\.js)$/,
   /^native\/[\w/-]+\.(cc|h)$/,
   /^src\/[\w/-]+\.ts$/,
   /^dist\/[\w/-]+\.(js|d\.ts)(\.map)?$/,
@@ -36,7 +36,7 @@ describe.skipIf(compilers.skip)('npm pack', () => {
     try {
       // Pack from a copy so that prebuildify's rebuild never touches the build/ other tests load.
       const source = path.join(work, 'source');
-      for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'binding.gyp', 'CMakeLists.txt', 'README.md', 'LICENSE', 'native', 'src', 'scripts', 'build-config']) {
+      for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'binding.gyp', 'CMakeLists.txt', 'README.md', 'LICENSE', 'native', 'src', 'scripts', 'toolchain']) {
         cpSync(path.join(root, entry), path.join(source, entry), { recursive: true });
       }
       symlinkSync(path.join(root, 'node_modules'), path.join(source, 'node_modules'));
