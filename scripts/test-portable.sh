@@ -91,7 +91,7 @@ cp -r dist package.json "$pkg/"
 mkdir -p "$pkg/prebuilds/linux-x64" && cp prebuilds/linux-x64/canfork.node "$pkg/prebuilds/linux-x64/"
 cp -r node_modules/bindings node_modules/file-uri-to-path "$pkg/node_modules/"
 cp -r "$(dirname "$(dirname "$x64_node")")"/. "$rootfs/opt/node/"
-chroot "$rootfs" /opt/node/bin/node -e "
+env -u NODE_EXTRA_CA_CERTS -u NODE_OPTIONS chroot "$rootfs" /opt/node/bin/node -e "
   const c = require('/opt/canfork');
   const [loaded] = c.addonLoadReport();
   if (!loaded.loaded || !loaded.path.endsWith('prebuilds/linux-x64/canfork.node')) throw new Error('not the prebuild: ' + JSON.stringify(c.addonLoadReport()));
