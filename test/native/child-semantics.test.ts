@@ -47,7 +47,9 @@ describe('handed-over fds', () => {
     // The shell's own fds ($$), read in a command substitution so that no redirection touches them.
     const script = 'r=$(for fd in 0 1 2; do readlink /proc/$$/fd/$fd; grep ^flags: /proc/$$/fdinfo/$fd; done); echo "$r" >&3';
     const stdio = ['ignore', 'ignore', 'ignore', 'pipe'];
-    const ours = spawnSync('sh', ['-c', script], { stdio: stdio as never, encoding: 'utf8' }).output![3] as string;
+    const run = spawnSync('sh', ['-c', script], { stdio: stdio as never, encoding: 'utf8' });
+    expect(run.error).toBeUndefined();
+    const ours = run.output![3] as string;
     const theirs = childProcess.spawnSync('sh', ['-c', script], { stdio: stdio as never, encoding: 'utf8' }).output[3] as string;
     expect(ours.split('\n').filter((line) => line.startsWith('/')).length).toBe(3);
     expect(fdFlags(ours).map((flags) => flags & 3 /* O_ACCMODE */)).toEqual([fsConstants.O_RDONLY, fsConstants.O_RDWR, fsConstants.O_RDWR]);
