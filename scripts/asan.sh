@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 # planted bug, to show that a report fails the run).
 source_dir=${CANFORK_ASAN_SOURCE:-$PWD}
 sanitize='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer'
-npx cmake-js rebuild --directory "$source_dir" --out "$source_dir/build-asan" \
+npx cmake-js rebuild --directory "$source_dir" --out "$source_dir/build-asan" --CDCANFORK_PORTABLE=OFF \
   --CDCMAKE_CXX_FLAGS_RELEASE="$sanitize" --CDCMAKE_SHARED_LINKER_FLAGS='-fsanitize=address,undefined' >/dev/null
 if ! nm -D "$source_dir/build-asan/Release/canfork.node" | grep -c __asan_report >/dev/null; then
   echo 'test:asan: build-asan/Release/canfork.node is not instrumented' >&2; exit 1

@@ -10,6 +10,8 @@ export type {
 } from './spawn/index';
 export { register, isRegistered } from './register';
 export { waitpid } from './wait';
+export { addonLoadReport } from './binding';
+export type { AddonCandidate } from './binding';
 export type { WaitStatus, WaitpidOptions } from './wait';
 export type { SystemError, CodedError } from './errors';
 export { canFork, assertCanFork, machineSummary } from './can-fork';

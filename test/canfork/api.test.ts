@@ -9,16 +9,18 @@ import { readLimits } from '../../src/procfs/limits';
 import { countTasksOfUid, listPids } from '../../src/procfs/processes';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
 import { MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
-import { distEntry, useHolders } from './holder';
+import { allOf, requireHost } from '../helpers/requirements';
+import { AS_NOBODY, nobodyView, requireNobody } from '../helpers/unprivileged';
+import { useHolders } from './holder';
 
-const isRoot = process.getuid?.() === 0;
+const nobody = requireNobody('canFork() of another user\'s process');
 
 const startHolder = useHolders();
 
 /** canFork(options) run by a process of nobody (no capabilities), through dist/. */
 function canForkAsNobody(options: object): { verdict: string; ok: boolean; warnings: Array<{ cause: string; message: string }> } {
-  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(distEntry)}).canFork(${JSON.stringify(options)})))`;
-  const result = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(nobodyView().distEntry)}).canFork(${JSON.stringify(options)})))`;
+  const result = spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout);
 }
@@ -179,7 +181,9 @@ describe('options and errors', () => {
   });
 });
 
-describe.skipIf(!isRoot || overcommitMode() !== 0)('another process', () => {
+const anotherProcess = allOf(nobody, requireHost(overcommitMode() === 0, `vm.overcommit_memory is ${overcommitMode()}; the ENOMEM holder needs mode 0`));
+
+describe.skipIf(anotherProcess.skip)('another process', () => {
   it('holding a VMA past RAM + swap: assertCanFork throws ENOMEM with the report; an unprivileged reader gets unknown', async () => {
     const holder = await startHolder();
     const halfBytes = Math.ceil((meminfoBytes('MemTotal') + meminfoBytes('SwapTotal') + 128 * MiB) / 2 / (2 * MiB)) * 2 * MiB;

@@ -149,6 +149,7 @@ async function main() {
   for (const args of sample(fc.array(weird, { maxLength: 3 }), index++)) call('Mapping', (...a) => new canfork.Mapping(...a), args);
   for (const [bytes] of sample(fc.tuple(weird), index++)) call('tryAllocate', canfork.tryAllocate, [bytes]);
   for (const args of sample(fc.array(weird, { maxLength: 2 }), index++)) call('liveMappingCount', canfork.liveMappingCount, args);
+  for (const args of sample(fc.array(weird, { maxLength: 2 }), index++)) call('addonLoadReport', canfork.addonLoadReport, args);
   for (const [name] of sample(fc.tuple(resource), index++)) call('getrlimit', canfork.getrlimit, [name]);
   for (const [name, next] of sample(fc.tuple(resource, limits), index++)) {
     call('setrlimit', canfork.setrlimit, [name, neverLower(name, next)]);

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from '../../src/index';
+import { requireRoot } from '../helpers/requirements';
 import { jsonOf, runNode } from './run-node';
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('skipping the uid/gid drop test: it needs root');
+const isRoot = !requireRoot('the uid/gid drop test drops privileges').skip;
 
 describe('file descriptors', () => {
   // The parent node gets fds 3..22 from its own parent and opens more of its own (CLOEXEC, as everything

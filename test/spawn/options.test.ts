@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getrlimit, spawn, spawnSync, type SpawnOptions } from '../../src/index';
 import { finished, statFields } from './helpers';
+import { requireRoot } from '../helpers/requirements';
 
-const isRoot = process.getuid?.() === 0;
+const isRoot = !requireRoot('spawns with uid and gid of another user').skip;
 const scratch = mkdtempSync(path.join(tmpdir(), 'canfork-spawn-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -6,13 +6,15 @@ import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, r
 import { constants as osConstants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/binding';
+import { allOf, requireHost, requireRoot, requireSystemTests } from '../helpers/requirements';
 import { plan, runSync } from '../native/plan';
 
 const UNIFIED = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((dir) => existsSync(`${dir}/cgroup.procs`) && existsSync(`${dir}/cgroup.subtree_control`));
-const isRoot = process.getuid?.() === 0;
-const skipReason = process.env.CANFORK_SYSTEM_TESTS !== '1' ? 'CANFORK_SYSTEM_TESTS is not 1'
-  : !isRoot ? 'not root: cannot create a cgroup' : UNIFIED === undefined ? 'no cgroup v2 hierarchy' : '';
-if (skipReason) console.log(`skipped: ${skipReason}`);
+const gate = allOf(
+  requireSystemTests('creates a cgroup v2 directory'),
+  requireRoot('creates a cgroup'),
+  requireHost(UNIFIED !== undefined, 'no cgroup v2 hierarchy'),
+);
 
 async function removeCgroup(directory: string): Promise<void> {
   // The last task leaves asynchronously after its exit; rmdir says EBUSY until then.
@@ -26,7 +28,7 @@ async function removeCgroup(directory: string): Promise<void> {
   }
 }
 
-describe.runIf(skipReason === '')(`spawn into a cgroup (${skipReason || 'cgroup v2 at ' + UNIFIED})`, () => {
+describe.skipIf(gate.skip)(`spawn into a cgroup (${gate.reason || 'cgroup v2 at ' + UNIFIED})`, () => {
   it('the child is in the cgroup from its first instruction (/proc/self/cgroup), and cgroup.kill ends it all', async () => {
     const name = `canfork-test-spawn-${process.pid}`;
     const directory = `${UNIFIED}/${name}`;
