@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/requirements';
 import { AS_NOBODY, nobodyView, requireNobody } from '../helpers/unprivileged';
-import { commOf, repoRoot, runCanfork } from './processes';
+import { cliPath, commOf, repoRoot, runCanfork } from './processes';
 
 const promtool = requireTool('promtool', 'prometheus');
 const nobody = requireNobody('other users\' processes are unknown to nobody');
