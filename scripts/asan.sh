@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 # planted bug, to show that a report fails the run).
 source_dir=${CANFORK_ASAN_SOURCE:-$PWD}
 sanitize='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer'
-npx cmake-js rebuild --directory "$source_dir" --out "$source_dir/build-asan" \
+npx cmake-js rebuild --directory "$source_dir" --out "$source_dir/build-asan" --CDCANFORK_PORTABLE=OFF \
   --CDCMAKE_CXX_FLAGS_RELEASE="$sanitize" --CDCMAKE_SHARED_LINKER_FLAGS='-fsanitize=address,undefined' >/dev/null
 if ! nm -D "$source_dir/build-asan/Release/canfork.node" | grep -c __asan_report >/dev/null; then
   echo 'test:asan: build-asan/Release/canfork.node is not instrumented' >&2; exit 1
@@ -63,4 +63,7 @@ CANFORK_ADDON_PATH="$source_dir/build-asan/Release/canfork.node" \
   node --expose-gc scripts/valgrind-drive.cjs 10 || status=$?
 fail_on_reports "the LeakSanitizer run"
 [ "$status" -eq 0 ] || { echo "test:asan: the native-path driver failed ($status)" >&2; exit "$status"; }
-echo "test:asan: 0 sanitizer reports in ${tests[*]}, 0 leaks in scripts/valgrind-drive.cjs"
+
+# The vfork core alone, without Node: its C++ unit test built with the same sanitizers (LeakSanitizer on).
+bash scripts/test-core.sh --sanitize
+echo "test:asan: 0 sanitizer reports in ${tests[*]} and the core's unit test, 0 leaks in scripts/valgrind-drive.cjs"

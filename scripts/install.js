@@ -1,31 +1,36 @@
 #!/usr/bin/env node
-// npm install hook. Uses the prebuilt binary when one loads on this machine; compiles with node-gyp
-// only when none does. `--rebuild` always compiles (and drops a stale local prebuild that would
-// otherwise shadow the fresh build, since the loader prefers prebuilds/).
+// npm install hook. Uses a prebuilt binary when one loads on this machine; compiles with node-gyp when
+// none does (an older glibc, musl, another CPU, a damaged file), saying why each prebuild was skipped.
+// `--rebuild` always compiles, and drops a local prebuild that would otherwise shadow the fresh build
+// (the loader tries prebuilds/ first, then the compiled build: src/binding.ts).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { offlineBuildEnv } = require('./nodedir');
 
 const root = path.resolve(__dirname, '..');
 const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const rebuild = process.argv.includes('--rebuild');
 
-function prebuildLoads() {
+/** The first prebuild that loads here, or null; prints why each one that exists does not. */
+function loadablePrebuild() {
+  let names;
   try {
-    require(path.join(prebuildDir, 'canfork.node'));
-    return true;
+    names = fs.readdirSync(prebuildDir).filter((name) => name.endsWith('.node'));
   } catch {
-    return false;
+    return null;
   }
-}
-
-// Node's headers next to the running node (official tarballs, distro packages) spare node-gyp a
-// download, which matters on machines that reach only a package registry.
-function localNodedir() {
-  if (process.env.npm_config_nodedir) return undefined;
-  const candidates = [path.resolve(process.execPath, '..', '..'), '/usr'];
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h')));
+  for (const name of names) {
+    const file = path.join(prebuildDir, name);
+    try {
+      require(file);
+      return file;
+    } catch (error) {
+      console.error(`canfork: prebuild ${path.relative(root, file)} does not load here (${String(error.message).split('\n')[0]}); compiling from source`);
+    }
+  }
+  return null;
 }
 
 function nodeGyp() {
@@ -37,12 +42,8 @@ function nodeGyp() {
   }
 }
 
-if (!rebuild && prebuildLoads()) {
-  process.exit(0);
-}
+if (!rebuild && loadablePrebuild()) process.exit(0);
 if (rebuild) fs.rmSync(prebuildDir, { recursive: true, force: true });
 const [command, ...prefix] = nodeGyp();
-const nodedir = localNodedir();
-const args = [...prefix, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
-const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+const result = spawnSync(command, [...prefix, 'rebuild'], { cwd: root, stdio: 'inherit', env: offlineBuildEnv() });
 process.exit(result.status ?? 1);

@@ -16,7 +16,7 @@ command -v valgrind >/dev/null || { echo 'test:valgrind: valgrind is not install
 
 # CANFORK_VALGRIND_SOURCE builds another tree (a scratch copy with a planted bug, to show it is caught).
 source_dir=${CANFORK_VALGRIND_SOURCE:-$PWD}
-npx cmake-js rebuild --directory "$source_dir" --out "$source_dir/build-valgrind" \
+npx cmake-js rebuild --directory "$source_dir" --out "$source_dir/build-valgrind" --CDCANFORK_PORTABLE=OFF \
   --CDCMAKE_CXX_FLAGS_RELEASE='-O1 -g -fno-omit-frame-pointer' >/dev/null
 [ -f dist/index.js ] || npx tsc -p tsconfig.build.json
 export CANFORK_VALGRIND_KEEP_LOG=${CANFORK_VALGRIND_KEEP_LOG:-}

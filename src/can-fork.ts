@@ -5,8 +5,11 @@ import { readFileSync } from 'node:fs';
 import { constants, release } from 'node:os';
 import { tryAllocate } from './mmap';
 import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, type MemoryDecision, type MemoryInput } from './model/memory';
-import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary } from './model/report';
-import { CAP_SYS_ADMIN, decideTasks, hasCapability, pidsInUseNeeded, RESERVED_PIDS, uidTasksNeeded, type TasksInput } from './model/tasks';
+import { findHolders } from './model/holders';
+import { countPidLevels } from './model/pid-namespaces';
+import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, TaskHolders, TaskTrialReport } from './model/report';
+import { CAP_SYS_ADMIN, decideTasks, hasCapability, pidsInUseNeeded, uidTasksNeeded, type TasksInput } from './model/tasks';
+import { reconcileTaskTrial } from './model/task-trial';
 import { combineDecisions } from './model/verdict';
 import { getrlimit } from './rlimit';
 import { pageBytes } from './procfs/auxv';
@@ -15,17 +18,23 @@ import { parseLimits } from './procfs/limits';
 import { readLoadavg, type Loadavg } from './procfs/loadavg';
 import { parseSmaps, summarisePrivateVmas } from './procfs/maps';
 import { readMeminfo } from './procfs/meminfo';
-import { countPidsInUse } from './procfs/pids';
+import { parseCensusStatus, readTaskCensus, type TaskCensus } from './procfs/census';
+import { readMemoryPressure, readOomKills, readOomScore } from './procfs/pressure';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
-import { countTasksOfUid, readTaskOwners, type TaskOwner } from './procfs/processes';
+import { countTasksOfUid } from './procfs/processes';
 import { parseStatus } from './procfs/status';
+import { native } from './binding';
+import { runTaskTrial, type TrialCgroup } from './task-trial';
 import { readKernelSysctls, readOvercommitMode, readReserveSysctls, type KernelSysctls } from './procfs/sysctl';
 import { optionalBoolean, validateOptions, validatePid } from './validate';
 
 export interface CanForkOptions {
   /** The process to judge; defaults to this one. */
   pid?: number;
-  /** Also run the no-touch trial allocation of what the fork would charge (in this process). */
+  /**
+   * Also ask the kernel: the no-touch trial allocation of what the fork would charge (in this process), and the
+   * task trial, one tiny task created in the target's pid namespace (and cgroup v2) that exits at once.
+   */
   trial?: boolean;
   /** Read VmFlags from /proc/PID/smaps and count the uid's tasks even when cheaper reads settle the answer. */
   exact?: boolean;
@@ -42,16 +51,17 @@ export interface MachineSnapshot {
   loadavg: Loadavg;
   /** The cgroup mounts of this process's mount namespace (/proc/self/mountinfo). */
   cgroupMounts: CgroupMount[];
-  /** Every process's real uid and threads: read on first need, at most once per snapshot. */
-  taskOwners: TaskOwner[] | null;
-  /** Pid numbers in use from RESERVED_PIDS to pid_max − 1: counted on first need, at most once per snapshot. */
-  pidsInUse: number | null;
+  /** Every process's owner, threads, state and pid numbers per namespace level: read on first need, once per snapshot. */
+  census: TaskCensus | null;
+  /** The OOM side: MemAvailable, memory PSI, the OOM killer's count. */
+  /** MemAvailable (meminfo is read anyway); PSI and vmstat are read only for a summary, which needs them. */
+  oom: { availableBytes: number };
 }
 
 type MachineMemory = Omit<MemoryInput, 'capSysAdmin' | 'totalVmBytes' | 'vmaCharges' | 'vmasExact'>;
 
 /** The MachineSummary of a snapshot (or of its machine-wide parts): what the CLI shows above its rows. */
-export function snapshotSummary({ memory, kernel, loadavg }: Pick<MachineSnapshot, 'memory' | 'kernel' | 'loadavg'>): MachineSummary {
+export function snapshotSummary({ memory, kernel, loadavg, oom, census }: Pick<MachineSnapshot, 'memory' | 'kernel' | 'loadavg' | 'oom'> & { census?: TaskCensus | null }): MachineSummary {
   return {
     overcommit: memory.overcommit,
     totalRamBytes: memory.memTotalBytes,
@@ -61,16 +71,21 @@ export function snapshotSummary({ memory, kernel, loadavg }: Pick<MachineSnapsho
     threads: { current: loadavg.threads, max: kernel.threadsMax },
     // Every task holds a pid; nr_threads counts them (in the initial pid namespace).
     pids: { current: loadavg.threads, max: kernel.pidMax },
+    ...oom,
+    memoryPressure: readMemoryPressure(),
+    oomKills: readOomKills(),
+    ...(census ? { zombieParents: holdersOf(census).zombieParents } : {}),
   };
 }
 
 /** The machine-wide numbers of every answer: overcommit mode, RAM, swap, commit counters, thread and pid counts. */
 export function machineSummary(): MachineSummary {
-  return snapshotSummary({ memory: readMachineMemory(), kernel: readKernelSysctls(), loadavg: readLoadavg() });
+  const { memory, oom } = readMachineMemory();
+  return snapshotSummary({ memory, oom, kernel: readKernelSysctls(), loadavg: readLoadavg() });
 }
 
 /** meminfo and the overcommit sysctls, as the memory rules take them. */
-function readMachineMemory(): MachineMemory {
+function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom'] } {
   const meminfo = readMeminfo();
   const overcommit = readOvercommitMode();
   const kernelBefore52 = isKernelBefore52(release());
@@ -78,7 +93,7 @@ function readMachineMemory(): MachineMemory {
   const reserves = overcommit === 2 || (overcommit === 0 && kernelBefore52)
     ? readReserveSysctls()
     : { adminReserveKbytes: 0, userReserveKbytes: 0 };
-  return {
+  const memory: MachineMemory = {
     overcommit,
     kernelBefore52,
     pageBytes: pageBytes(),
@@ -90,18 +105,20 @@ function readMachineMemory(): MachineMemory {
       meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
     ...reserves,
   };
+  // Without MemAvailable (before 3.14) the estimate the pre-5.2 heuristic used stands in.
+  const oom = { availableBytes: meminfo.availableBytes ?? memory.freeEstimateBytes };
+  return { memory, oom };
 }
 
 /** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
 export function readMachineSnapshot(): MachineSnapshot {
   const mountsPath = '/proc/self/mountinfo';
   return {
-    memory: readMachineMemory(),
+    ...readMachineMemory(),
     kernel: readKernelSysctls(),
     loadavg: readLoadavg(),
     cgroupMounts: parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
-    taskOwners: null,
-    pidsInUse: null,
+    census: null,
   };
 }
 
@@ -131,10 +148,10 @@ function judgeMemory(pid: number, base: ProcessMemoryInput, exact: boolean): Mem
   return { ...decideMemory({ ...base, vmaCharges: charged, vmasExact: true }), extraWarnings };
 }
 
-function judgeCgroup(pid: number, mounts: CgroupMount[], warnings: ForkWarning[]): { cgroup: TasksInput['cgroup']; unknown: boolean } {
+function judgeCgroup(pid: number, mounts: CgroupMount[], warnings: ForkWarning[]): { cgroup: TasksInput['cgroup']; unknown: boolean; trial: TrialCgroup | null } {
   const membership = readPublicProcessFile(pid, 'cgroup');
   const placement = locatePidsCgroup(parseProcCgroup(membership.text, membership.path), mounts);
-  if (placement === null) return { cgroup: null, unknown: false };
+  if (placement === null) return { cgroup: null, unknown: false, trial: null };
   let levels: CgroupPidsLevel[];
   try {
     levels = readPidsLevels(placement);
@@ -142,12 +159,14 @@ function judgeCgroup(pid: number, mounts: CgroupMount[], warnings: ForkWarning[]
     const { code, path } = error as NodeJS.ErrnoException;
     if (code !== 'EACCES' && code !== 'EPERM') throw error;
     warnings.push(unreadable(path ?? placement.path, code, 'pids cgroup limits unknown'));
-    return { cgroup: null, unknown: true };
+    return { cgroup: null, unknown: true, trial: null };
   }
-  return { cgroup: { version: placement.version, path: placement.path, levels }, unknown: false };
+  const own = placement.levels[0];
+  const trial = own ? { version: placement.version, directory: own.directory, limited: levels.some((level) => level.max !== Infinity) } : null;
+  return { cgroup: { version: placement.version, path: placement.path, levels }, unknown: false, trial };
 }
 
-function runTrial(bytes: number, memoryFails: boolean, warnings: ForkWarning[]): NonNullable<ForkReport['trial']> {
+function runMemoryTrial(bytes: number, memoryFails: boolean, warnings: ForkWarning[]): NonNullable<ForkReport['trial']> {
   if (bytes <= 0) return { bytes: 0, ok: true };
   const result = tryAllocate(bytes);
   if (result.ok === memoryFails) {
@@ -195,6 +214,25 @@ function processNproc(pid: number): { soft: number; hard: number } {
   return parseLimits(limitsFile.text, limitsFile.path).nproc;
 }
 
+// Holders per census and scope, found once: a CLI scan may ask for them for every process it judges.
+const holdersFound = new WeakMap<TaskCensus, Map<string, TaskHolders>>();
+
+function holdersOf(census: TaskCensus, scope?: { level: number; namespace: number }): TaskHolders {
+  const key = scope ? `${scope.level}:${scope.namespace}` : 'machine';
+  let found = holdersFound.get(census);
+  if (!found) holdersFound.set(census, (found = new Map()));
+  let holders = found.get(key);
+  if (!holders) found.set(key, (holders = findHolders(census, scope)));
+  // A copy per report: callers may change their report in place.
+  return structuredClone(holders);
+}
+
+/** The namespace chain of a process two or more levels down (NS_GET_PARENT), or null when unreadable. */
+export function namespaceChainOf(pid: number): number[] | null {
+  const chain = native.pidNamespaceChain(pid);
+  return typeof chain === 'number' ? null : chain;
+}
+
 function judgeProcess(
   machine: MachineSnapshot,
   { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean },
@@ -202,6 +240,9 @@ function judgeProcess(
 ): ForkReport {
   const statusFile = statusText === undefined ? readPublicProcessFile(pid, 'status') : { text: statusText, path: `/proc/${pid}/status` };
   const status = parseStatus(statusFile.text, statusFile.path);
+  // NSpid alone says whether the process is in a nested namespace; the rest of the census fields only then.
+  const nested = /^NSpid:\t\d+\t/m.test(statusFile.text);
+  const levelIds = nested ? parseCensusStatus(statusFile.text, statusFile.path) : { nsPids: [pid] };
   const nproc = processNproc(pid);
 
   const memoryBase: ProcessMemoryInput = {
@@ -213,6 +254,8 @@ function judgeProcess(
 
   const cgroupWarnings: ForkWarning[] = [];
   const cgroup = judgeCgroup(pid, machine.cgroupMounts, cgroupWarnings);
+  // The task trial first: a pid_max it reads inside the target's namespace is one the model cannot read from here.
+  const taskTrial: TaskTrialReport | undefined = trial ? runTaskTrial(pid, cgroup.trial) : undefined;
   const tasksBase: Omit<TasksInput, 'uidTasks' | 'pidsInUse'> = {
     realUid: status.realUid,
     capEff: status.capEff,
@@ -223,20 +266,35 @@ function judgeProcess(
     pidMax: machine.kernel.pidMax,
     cgroup: cgroup.cgroup,
   };
-  let uidTasks: number | null = null;
-  if (exact || uidTasksNeeded(tasksBase)) {
-    // The status text just read stands in for this process's entry (each /proc file is read once per answer).
-    machine.taskOwners ??= readTaskOwners(new Map([[pid, statusFile.text]]));
-    uidTasks = countTasksOfUid(machine.taskOwners, status.realUid);
+  // The status text just read stands in for this process's entry (each /proc file is read once per answer).
+  const census = (): TaskCensus => (machine.census ??= readTaskCensus(new Map([[pid, statusFile.text]]), namespaceChainOf));
+  const uidTasks = exact || uidTasksNeeded(tasksBase) ? countTasksOfUid(census().processes, status.realUid) : null;
+  let pidLevels: TasksInput['pidLevels'];
+  if (exact || nested || pidsInUseNeeded(tasksBase)) {
+    const namespaces = nested ? census().processes.find((entry) => entry.pid === pid)?.namespaces ?? null : [];
+    const pidMaxByLevel: (number | null)[] = levelIds.nsPids.map((_, level) => (level === 0 ? machine.kernel.pidMax : null));
+    const sources: ('sysctl' | 'trial' | null)[] = pidMaxByLevel.map((value) => (value === null ? null : 'sysctl'));
+    const innermost = levelIds.nsPids.length - 1;
+    if (nested && taskTrial?.pidMax && namespaces !== null && taskTrial.namespace === namespaces[innermost - 1]) {
+      pidMaxByLevel[innermost] = taskTrial.pidMax;
+      sources[innermost] = 'trial';
+    }
+    pidLevels = countPidLevels(census(), { nsPids: levelIds.nsPids, namespaces, pidMaxByLevel, pidMaxSourceByLevel: sources });
   }
-  if (exact || pidsInUseNeeded(tasksBase)) {
-    machine.pidsInUse ??= countPidsInUse(RESERVED_PIDS, tasksBase.pidMax);
+  let tasks = decideTasks({ ...tasksBase, uidTasks, pidLevels });
+  if (taskTrial) tasks = reconcileTaskTrial(tasks, taskTrial);
+  // Name who holds the tasks when a task limit decides or comes near (the census may be read only now).
+  const taskTrouble = tasks.reasons.length > 0 || tasks.nearLimit || tasks.unknown;
+  if (taskTrouble || exact) {
+    // Within the nested namespace that is full (or may be), the parent named is one that fills it.
+    const pidFull = tasks.reasons.some((reason) => reason.cause === 'pid-max') ? tasks.pidDeciding : tasks.pidUndecided[0];
+    const scope = pidFull && pidFull.level > 0 && pidFull.namespace !== null ? { level: pidFull.level, namespace: pidFull.namespace } : undefined;
+    tasks.report.holders = holdersOf(census(), scope);
   }
-  const tasks = decideTasks({ ...tasksBase, uidTasks, pidsInUse: machine.pidsInUse });
 
   const combined = combineDecisions([
     { ...memory, warnings: [...memory.extraWarnings, ...memory.warnings] },
-    { ...tasks, warnings: [...cgroupWarnings, ...tasks.warnings], unknown: cgroup.unknown },
+    { ...tasks, warnings: [...cgroupWarnings, ...tasks.warnings], unknown: cgroup.unknown || tasks.unknown },
   ]);
   const report: ForkReport = {
     pid,
@@ -246,8 +304,9 @@ function judgeProcess(
     warnings: combined.warnings,
     memory: memory.report,
     tasks: tasks.report,
+    oomScore: readOomScore(pid),
   };
-  if (trial) report.trial = runTrial(memory.chargeBytes, memory.reasons.length > 0, report.warnings);
+  if (trial) report.trial = { ...runMemoryTrial(memory.chargeBytes, memory.reasons.length > 0, report.warnings), tasks: taskTrial };
   return report;
 }
 

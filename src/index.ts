@@ -3,11 +3,15 @@ export { mmap, Mapping, tryAllocate, liveMappingCount } from './mmap';
 export type { MmapOptions, TrialResult } from './mmap';
 export { getrlimit, setrlimit, prlimit, RLIMIT_RESOURCES } from './rlimit';
 export type { Rlimit, RlimitResource } from './rlimit';
-export { spawn, spawnSync, SpawnedProcess } from './spawn/index';
+export { spawn, exec, execFile, fork, spawnSync, execSync, execFileSync } from './spawn/index';
 export type {
-  SpawnOptions, SpawnError, SpawnSyncOptions, SpawnSyncReturns, CommonSpawnOptions, StdioOption, StdioEntry,
+  SpawnOptions, CanforkOptions, SupervisionOptions, ExecOptions, ExecFileOptions, ForkOptions, SpawnSyncOptions, SpawnSyncReturns,
+  ExecSyncOptions, ExecFileSyncOptions,
 } from './spawn/index';
+export { register, isRegistered } from './register';
 export { waitpid } from './wait';
+export { addonLoadReport } from './binding';
+export type { AddonCandidate } from './binding';
 export type { WaitStatus, WaitpidOptions } from './wait';
 export type { SystemError, CodedError } from './errors';
 export { canFork, assertCanFork, machineSummary } from './can-fork';
@@ -15,4 +19,7 @@ export type { CanForkOptions, ForkError } from './can-fork';
 export type {
   ForkReport, ForkReason, ForkWarning, ForkCause, ForkVerdict, OvercommitMode, AccountableVma,
   MemoryReport, NprocReport, CgroupPidsLevel, TasksReport, MachineSummary,
+  PidNamespaceLevel, TaskHolder, TaskHolders, TaskTrialReport,
 } from './model/report';
+export { killTree } from './supervise/kill-tree';
+export type { KillTreeResult } from './supervise/kill-tree';

@@ -1,4 +1,5 @@
 // "What to do": concrete steps for each kernel check that can fail a fork, with the trade-offs.
+import { native } from '../binding';
 import type { ForkCause, ForkReport } from '../model/report';
 import { nearestLimit } from './rank';
 import { formatBytes, formatCount } from './style';
@@ -79,6 +80,45 @@ function cgroupAdvice(report: ForkReport): Advice[] {
   return advice;
 }
 
+const TASK_CAUSES = new Set<ForkCause>(['rlimit-nproc', 'threads-max', 'pid-max', 'cgroup-pids']);
+
+/** Who holds the tasks, named first: reaping a parent's zombies frees their pids and task slots at once. */
+function holderAdvice(report: ForkReport): Advice[] {
+  const holders = report.tasks.holders;
+  if (!holders) return [];
+  const advice: Advice[] = [];
+  const [parent] = holders.zombieParents;
+  if (parent) {
+    advice.push({
+      step: `Reap or restart PID ${parent.pid}${parent.comm ? ` (${parent.comm})` : ''}, which holds ${formatCount(parent.count)} zombie${parent.count === 1 ? '' : 's'}.`,
+      why: `A zombie keeps its pid (in every pid namespace it is in) and counts as a task until its parent waits for it. The parent must call waitpid(); if it never does, ending it hands the zombies to init, which reaps them.${holders.scope === 'machine' ? '' : ` Counted in ${holders.scope}.`}`,
+    });
+  }
+  const [threads] = holders.threads;
+  if (threads && threads.count >= 100) {
+    advice.push({
+      step: `Look at PID ${threads.pid}${threads.comm ? ` (${threads.comm})` : ''}, which runs ${formatCount(threads.count)} threads.`,
+      why: 'Every thread is a task with a pid of its own: it counts against threads-max, pid_max, the pids cgroup and RLIMIT_NPROC like a process.',
+    });
+  }
+  return advice;
+}
+
+function pidMaxAdvice(report: ForkReport): Advice[] {
+  const levels = report.tasks.pids.levels ?? [];
+  const nested = levels.find((level) => level.level > 0 && (level.pidMax === null || level.inRange >= (level.rangeSize ?? Infinity)));
+  if (nested) {
+    return [{
+      step: `echo ${native.constants.PID_MAX_LIMIT} > /proc/sys/kernel/pid_max from inside pid namespace pid:[${nested.namespace ?? '?'}] (where PID ${levels[0]?.pid ?? '?'} is ${nested.pid})`,
+      why: 'Since Linux 6.14 every pid namespace has its own pid_max, readable and writable only from inside it. nsenter itself needs a free pid there: reap first when the namespace is full.',
+    }];
+  }
+  return [{
+    step: `sysctl kernel.pid_max=${native.constants.PID_MAX_LIMIT}`,
+    why: `Every task needs a pid; ${native.constants.PID_MAX_LIMIT} is the largest the kernel allows on 64-bit.`,
+  }];
+}
+
 const ADVICE: Record<ForkCause, (report: ForkReport, pid: number) => Advice[]> = {
   'vma-exceeds-ram-swap': memoryAdvice,
   'commit-limit': memoryAdvice,
@@ -88,15 +128,15 @@ const ADVICE: Record<ForkCause, (report: ForkReport, pid: number) => Advice[]> =
     step: `sysctl kernel.threads-max=${report.tasks.threads.max * 2}`,
     why: `${formatCount(report.tasks.threads.current)} threads exist machine-wide, kernel threads included; look for a process leaking threads (ps -eLf).`,
   }],
-  'pid-max': () => [{
-    step: 'sysctl kernel.pid_max=4194304',
-    why: 'Every task needs a pid; 4194304 is the largest the kernel allows on 64-bit.',
-  }],
+  'pid-max': pidMaxAdvice,
 };
 
 /** Steps for every distinct cause in `report.reasons`, or for the nearest limit when the process is at risk. */
 export function adviceFor(report: ForkReport, pid: number): Advice[] {
   const causes = [...new Set(report.reasons.map((reason) => reason.cause))];
   if (causes.length === 0 && report.verdict === 'at-risk') causes.push(nearestLimit(report));
-  return causes.flatMap((cause) => ADVICE[cause](report, pid));
+  const undecidedPids = report.verdict === 'unknown' && report.warnings.some((warning) => warning.cause === 'pid-max-unknown');
+  if (undecidedPids && !causes.includes('pid-max')) causes.push('pid-max');
+  const holders = causes.some((cause) => TASK_CAUSES.has(cause)) ? holderAdvice(report) : [];
+  return [...holders, ...causes.flatMap((cause) => ADVICE[cause](report, pid))];
 }

@@ -1,6 +1,7 @@
 // Command-line arguments, parsed with node:util parseArgs. A usage error is one line on stderr and exit 2.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { native } from '../binding';
 import type { ColourMode } from './style';
 
 export type OutputFormat = 'text' | 'json' | 'prometheus';
@@ -12,7 +13,7 @@ export interface CliOptions {
   /** Scan every process, even when pids are given. */
   all: boolean;
   pids: number[];
-  /** Run the no-touch trial allocation as well (canFork's `trial` option). */
+  /** Run the no-touch trials as well, allocation and task (canFork's `trial` option). */
   trial: boolean;
   /** Serve GET /metrics on this port (0: any free port). */
   servePort: number | null;
@@ -77,8 +78,9 @@ function parseNumber(text: string, flag: string, { min, max, integer }: { min: n
 }
 
 function parsePid(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {
-    throw new UsageError(`'${text}' is not a process id (an integer from 1 to 4194304)`);
+  const { PID_MAX_LIMIT } = native.constants;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > PID_MAX_LIMIT) {
+    throw new UsageError(`'${text}' is not a process id (an integer from 1 to ${PID_MAX_LIMIT})`);
   }
   return Number(text);
 }
@@ -147,7 +149,8 @@ Options:
       --max-process-series N  per-process series besides those that cannot
                        fork or are at risk (default 20)
   -w, --watch SECONDS  redraw the summary every SECONDS, marking what changed
-      --trial          also ask the kernel: map the largest VMA size, untouched
+      --trial          also ask the kernel: map the largest VMA size, untouched,
+                       and create one task where it forks (it exits at once)
       --color WHEN     auto (default), always or never
   -h, --help           this help
   -V, --version        the canfork version

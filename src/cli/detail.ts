@@ -1,6 +1,6 @@
 // The per-pid report: verdict with its errno, each reason with the numbers, the largest accountable
 // VMAs, the task limits with where they come from, and what to do.
-import type { ForkReason, ForkReport, TasksReport } from '../model/report';
+import type { ForkReason, ForkReport, PidNamespaceLevel, TaskHolder, TaskHolders, TasksReport, TaskTrialReport } from '../model/report';
 import { adviceFor } from './advice';
 import { OVERCOMMIT_MODE_NAMES } from './summary';
 import type { ProcessEntry } from './scan';
@@ -51,30 +51,68 @@ function memoryLines(report: ForkReport): string[] {
   const lines = [
     ...row('overcommit', `mode ${memory.overcommit} (${OVERCOMMIT_MODE_NAMES[memory.overcommit]})`),
     ...row('fork charges', `${atMost}${formatBytes(memory.accountableBytes)} (accountable VMAs fork copies)`),
-    ...row('headroom', memory.headroomBytes === null ? 'no limit (mode 1 never refuses)' : formatBytes(memory.headroomBytes)),
+    ...row('headroom', memory.headroomBytes === null ? 'no limit (mode 1 never refuses: nothing fails early; the OOM killer decides)' : formatBytes(memory.headroomBytes)),
     ...vmaRows,
   ];
+  if (report.oomScore !== undefined && report.oomScore !== null) {
+    lines.push(...row('oom_score', `${report.oomScore} of 1000 (the OOM killer picks the highest first)`));
+  }
   if (report.trial) {
     lines.push(...row('trial mmap', `${formatBytes(report.trial.bytes)}: ${report.trial.ok ? 'accepted' : `refused (${report.trial.code ?? 'error'})`}`));
   }
   return lines;
 }
 
-function taskLines(tasks: TasksReport): string[] {
+function pidLevelText(level: PidNamespaceLevel, nested: boolean, trialRan: boolean): string {
+  const where = nested ? (level.level === 0 ? 'level 0: ' : `level ${level.level} pid:[${level.namespace ?? '?'}] (pid ${level.pid} there): `) : '';
+  if (level.pidMax === null) {
+    const full = level.firstFreeFrom300 !== null && level.firstFreeFrom300 > 300 ? `every pid from 300 to ${level.firstFreeFrom300 - 1} in use` : 'pid 300 free';
+    return `${where}${full}; kernel.pid_max unknown (readable only inside${trialRan ? '' : '; --trial asks'})`;
+  }
+  const counted = level.counted ? '' : 'about ';
+  const source = level.pidMaxSource === 'trial' ? ', read by the task trial' : '';
+  return `${where}${counted}${formatCount(level.inRange)} of ${formatCount(level.rangeSize ?? 0)} pids from 300 to ${formatCount(level.pidMax - 1)} in use (kernel.pid_max ${formatCount(level.pidMax)}${source})`;
+}
+
+function holderLines(holders: TaskHolders | null | undefined): string[] {
+  if (!holders) return [];
+  const list = (entries: TaskHolder[], verb: string): string =>
+    entries.slice(0, 3).map((entry) => `PID ${entry.pid}${entry.comm ? ` (${entry.comm})` : ''} ${verb} ${formatCount(entry.count)}`).join('; ');
+  const scope = holders.scope === 'machine' ? '' : ` in ${holders.scope}`;
+  return [
+    ...(holders.zombieParents.length > 0 ? row('zombies', `${formatCount(holders.zombies)}${scope}; ${list(holders.zombieParents, 'holds')}`) : []),
+    ...(holders.threads.length > 0 ? row('most threads', list(holders.threads, 'runs')) : []),
+  ];
+}
+
+function trialLines(trial: TaskTrialReport | undefined): string[] {
+  if (!trial) return [];
+  const answer = !trial.ran ? `skipped: ${trial.skipped ?? '?'}`
+    : trial.ok ? `a task was created and exited${trial.pidMax !== null ? `; its namespace's kernel.pid_max is ${formatCount(trial.pidMax)}` : ''}`
+      : `refused by the kernel (${trial.code ?? '?'})`;
+  return row('task trial', `${answer}. Model checks only: ${trial.modelOnly.map((item) => item.split(' ')[0]).join(', ')}`);
+}
+
+function taskLines(tasks: TasksReport, trial?: TaskTrialReport): string[] {
   const { nproc, threads, pids, cgroup } = tasks;
+  const levels = pids.levels ?? [];
+  const pidRows = levels.length > 1 || (levels[0]?.counted ?? false)
+    ? levels.flatMap((level, index) => row(index === 0 ? 'pids' : '', pidLevelText(level, levels.length > 1, trial?.ran ?? false)))
+    : row('pids', `${formatCount(pids.current)} of ${formatCount(pids.max)} (kernel.pid_max)`);
   const exempt = nproc.exempt === null ? '' : ` (not enforced: ${nproc.exempt === 'root' ? 'real uid 0' : nproc.exempt})`;
   const lines = [
     ...row('RLIMIT_NPROC', `uid ${nproc.realUid} owns ${nproc.tasksCounted ? '' : 'at most '}${formatCount(nproc.tasks)} tasks; soft ${formatCount(nproc.soft)}, hard ${formatCount(nproc.hard)}${exempt}`),
     ...row('threads', `${formatCount(threads.current)} of ${formatCount(threads.max)} (kernel.threads-max)`),
-    ...row('pids', `${formatCount(pids.current)} of ${formatCount(pids.max)} (kernel.pid_max)`),
+    ...pidRows,
   ];
-  if (cgroup === null) return [...lines, ...row('pids cgroup', 'no pids controller')];
-  if (cgroup.levels.length === 0) return [...lines, ...row(`pids cgroup v${cgroup.version}`, `${cgroup.path}: no pids.max on the path (the root has none)`)];
+  const extra = [...holderLines(tasks.holders), ...trialLines(trial)];
+  if (cgroup === null) return [...lines, ...row('pids cgroup', 'no pids controller'), ...extra];
+  if (cgroup.levels.length === 0) return [...lines, ...row(`pids cgroup v${cgroup.version}`, `${cgroup.path}: no pids.max on the path (the root has none)`), ...extra];
   cgroup.levels.forEach((level, index) => {
     const label = index === 0 ? `pids cgroup v${cgroup.version}` : '';
     lines.push(...row(label, `${level.path}: ${formatCount(level.current)} of ${formatCount(level.max)} (${level.directory})`));
   });
-  return lines;
+  return [...lines, ...extra];
 }
 
 export function renderDetail(unsafeEntry: ProcessEntry, style: Style): string {
@@ -95,7 +133,7 @@ export function renderDetail(unsafeEntry: ProcessEntry, style: Style): string {
     }
   }
   lines.push('', section('Memory', style), ...memoryLines(report));
-  lines.push('', section('Tasks', style), ...taskLines(report.tasks));
+  lines.push('', section('Tasks', style), ...taskLines(report.tasks, report.trial?.tasks));
   if (report.warnings.length > 0) {
     lines.push('', section('Warnings', style));
     for (const warning of report.warnings) {

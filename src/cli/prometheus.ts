@@ -84,7 +84,19 @@ export function renderPrometheus(scan: Scan, options: PrometheusOptions): string
     ['canfork_pids', 'Process ids in use.', machine.pids.current],
     ['canfork_pid_max', 'kernel.pid_max.', machine.pids.max],
   ];
+  if (machine.availableBytes !== undefined) machineFamilies.push(['canfork_memory_available_bytes', 'MemAvailable from /proc/meminfo.', machine.availableBytes]);
+  if (machine.oomKills !== undefined && machine.oomKills !== null) machineFamilies.push(['canfork_oom_kills', 'oom_kill from /proc/vmstat: processes the OOM killer killed since boot.', machine.oomKills]);
   const families: Family[] = machineFamilies.map(([name, help, value]) => ({ name, help, samples: [{ labels: {}, value }] }));
+  if (machine.memoryPressure) {
+    const pressure = family('canfork_memory_pressure_ratio', 'Memory pressure stall (/proc/pressure/memory avg10) as a ratio: some or all tasks stalled.');
+    pressure.samples.push({ labels: { kind: 'some' }, value: machine.memoryPressure.some }, { labels: { kind: 'full' }, value: machine.memoryPressure.full });
+    families.push(pressure);
+  }
+  if (machine.zombieParents && machine.zombieParents.length > 0) {
+    const zombies = family('canfork_zombies', 'Unreaped zombie children of a parent (the 10 parents with the most); each keeps a pid.');
+    for (const parent of machine.zombieParents) zombies.samples.push({ labels: { parent: String(parent.pid), comm: parent.comm }, value: parent.count });
+    families.push(zombies);
+  }
   const counts = family('canfork_processes', 'Processes scanned, by verdict (kernel threads and zombies left out).');
   for (const verdictName of ['fails', 'at-risk', 'unknown', 'ok'] as const) {
     counts.samples.push({ labels: { verdict: verdictName }, value: scan.processes.filter((e) => verdictOf(e) === verdictName).length });

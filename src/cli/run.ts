@@ -56,8 +56,9 @@ function reportProblems(result: Scan, requested: readonly number[], io: CliIo): 
   const wanted = new Set(requested);
   for (const entry of result.processes) {
     if (!wanted.has(entry.pid) || !unreadable(entry)) continue;
-    const why = entry.error?.message ?? entry.report?.warnings.find((w) => w.cause === 'unreadable')?.message ?? 'unknown error';
-    io.stderr.write(`canfork: cannot read process ${entry.pid}: ${safeText(why)}\n`);
+    const undecided = entry.report?.warnings.find((w) => w.cause === 'pid-max-unknown' || w.cause === 'pid-namespace-unreadable');
+    const why = entry.error?.message ?? entry.report?.warnings.find((w) => w.cause === 'unreadable')?.message ?? undecided?.message ?? 'unknown error';
+    io.stderr.write(`canfork: cannot ${entry.report && undecided ? 'decide for' : 'read'} process ${entry.pid}: ${safeText(why)}\n`);
   }
 }
 

@@ -15,9 +15,20 @@ export const OVERCOMMIT_MODE_NAMES: Record<OvercommitMode, string> = {
 function overcommitMeaning(machine: MachineSummary): string {
   switch (machine.overcommit) {
     case 0: return `a fork fails when one private writable mapping it copies is larger than RAM + swap (${formatBytes(machine.totalRamBytes + machine.totalSwapBytes)}).`;
-    case 1: return 'memory accounting never refuses a fork.';
+    case 1: return 'memory accounting never refuses a fork. Nothing fails early; the OOM killer decides.';
     case 2: return `a fork fails when Committed_AS plus everything it copies reaches CommitLimit (${formatBytes(machine.commitLimitBytes)}).`;
   }
+}
+
+/** Memory PSI avg10 and the OOM killer's count: what decides once nothing fails early. '' when neither is known. */
+function oomSide(machine: MachineSummary): string {
+  const parts: string[] = [];
+  if (machine.memoryPressure) {
+    const percent = (ratio: number): string => `${(ratio * 100).toFixed(2)} %`;
+    parts.push(`memory pressure (avg10) some ${percent(machine.memoryPressure.some)}, full ${percent(machine.memoryPressure.full)}`);
+  }
+  if (machine.oomKills !== undefined && machine.oomKills !== null) parts.push(`OOM kills since boot ${formatCount(machine.oomKills)}`);
+  return parts.join('; ');
 }
 
 /** The text of each cell of one table row, before padding and colour: what --watch compares. */
@@ -116,6 +127,8 @@ function machineValues(scan: Scan): Map<string, string> {
     ['swap', formatBytes(machine.totalSwapBytes)],
     ['CommitLimit', formatBytes(machine.commitLimitBytes)],
     ['Committed_AS', formatBytes(machine.committedBytes)],
+    ['MemAvailable', machine.availableBytes === undefined ? '' : formatBytes(machine.availableBytes)],
+    ['pressure', oomSide(machine)],
     ['threads', `${formatCount(machine.threads.current)} of ${formatCount(machine.threads.max)}`],
     ['pids', `${formatCount(machine.pids.current)} of ${formatCount(machine.pids.max)}`],
     ['cannot fork', String(counts.fails)],
@@ -139,7 +152,8 @@ function machineLines(scan: Scan, values: Map<string, string>, previous: Summary
   return [
     ...meaning.map((line, index) => (index === 0 ? label('Overcommit') : ' '.repeat(12)) + line),
     `${label('Memory')}RAM ${value('RAM')}, swap ${value('swap')}, CommitLimit ${value('CommitLimit')},`,
-    `${' '.repeat(12)}Committed_AS ${value('Committed_AS')}`,
+    `${' '.repeat(12)}Committed_AS ${value('Committed_AS')}${values.get('MemAvailable') ? `, MemAvailable ${value('MemAvailable')}` : ''}`,
+    ...(values.get('pressure') ? [`${label('OOM side')}${value('pressure')}`] : []),
     `${label('Threads')}${value('threads')} (kernel.threads-max)`,
     `${label('Pids')}${value('pids')} (kernel.pid_max)`,
     `${label('Processes')}${failing > 0 ? style.red(style.bold(cannot)) : cannot}, ${value('at risk')} at risk, ` +

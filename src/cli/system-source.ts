@@ -1,6 +1,7 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
 import { existsSync, readFileSync } from 'node:fs';
-import { canForkWithSnapshot, readMachineSnapshot, snapshotSummary } from '../can-fork';
+import { canForkWithSnapshot, namespaceChainOf, readMachineSnapshot, snapshotSummary } from '../can-fork';
+import { readTaskCensus } from '../procfs/census';
 import { readPublicProcessFile } from '../procfs/process-file';
 import { listPids } from '../procfs/processes';
 import { parseStatus } from '../procfs/status';
@@ -13,6 +14,8 @@ let described: { pid: number; text: string } | null = null;
 export const systemSource: ForkSource = {
   snapshotMachine() {
     const machine = readMachineSnapshot();
+    // Every process once, for the zombie parents the summary names (and which every row's task counts reuse).
+    machine.census = readTaskCensus(new Map(), namespaceChainOf);
     return {
       summary: snapshotSummary(machine),
       canFork: (pid, { trial, exact }) => {

@@ -1,15 +1,13 @@
 // The EAGAIN side of fork: copy_process() (kernel/fork.c) refuses a new task for RLIMIT_NPROC, threads-max,
 // a full pid space (alloc_pid) or a pids cgroup at its max (pids_can_fork). Pure functions; no I/O.
 import { AT_RISK_SHARE } from './memory';
-import type { CgroupPidsLevel, ForkReason, ForkWarning, NprocReport, TasksReport } from './report';
+import { estimatedPidLevel, judgePidLevels, RESERVED_PIDS } from './pid-namespaces';
+import type { CgroupPidsLevel, ForkReason, ForkWarning, NprocReport, PidNamespaceLevel, TaskHolders, TasksReport } from './report';
+
+export { RESERVED_PIDS } from './pid-namespaces';
 
 export const CAP_SYS_ADMIN = 21;
 export const CAP_SYS_RESOURCE = 24;
-/**
- * alloc_pid() hands out pids from RESERVED_PIDS up to pid_max − 1 once its cursor has passed 300 (include/linux/pid.h),
- * which it does within moments of boot: the pids a fork can still get are those of that range not in use.
- */
-export const RESERVED_PIDS = 300;
 
 export interface TasksInput {
   realUid: number;
@@ -28,6 +26,13 @@ export interface TasksInput {
    * outlive their leaders).
    */
   pidsInUse?: number | null;
+  /**
+   * Every level of the pid namespace chain, counted (see countPidLevels). When present it replaces `pidMax` and
+   * `pidsInUse`, which then only describe level 0.
+   */
+  pidLevels?: [PidNamespaceLevel, ...PidNamespaceLevel[]];
+  /** Who holds the most tasks, when the census was taken. */
+  holders?: TaskHolders | null;
   cgroup: { version: 1 | 2; path: string; levels: CgroupPidsLevel[] } | null;
 }
 
@@ -36,6 +41,11 @@ export interface TasksDecision {
   reasons: ForkReason[];
   warnings: ForkWarning[];
   nearLimit: boolean;
+  /** A pid namespace level whose free pids cannot be known could make the fork fail. */
+  unknown: boolean;
+  /** The pid namespace level whose numbers decided, and those that could not be decided. */
+  pidDeciding: PidNamespaceLevel;
+  pidUndecided: PidNamespaceLevel[];
 }
 
 export function hasCapability(capEff: bigint, capability: number): boolean {
@@ -60,7 +70,7 @@ export function uidTasksNeeded(input: Omit<TasksInput, 'uidTasks'>): boolean {
 }
 
 /** Allocatable pids under kernel.pid_max: RESERVED_PIDS .. pid_max − 1 (at least one: pid_max is ≥ 301). */
-function pidRange(pidMax: number): number {
+export function pidRange(pidMax: number): number {
   return Math.max(1, pidMax - RESERVED_PIDS);
 }
 
@@ -112,20 +122,17 @@ export function decideTasks(input: TasksInput): TasksDecision {
     reason: { code: 'EAGAIN', cause: 'threads-max', message: `${input.machineTasks} tasks on the machine reach kernel.threads-max ${input.threadsMax}` },
     near: `${input.machineTasks} tasks on the machine, within 10 % of kernel.threads-max ${input.threadsMax}`,
   }, reasons, warnings) || nearLimit;
-  // alloc_pid: idr_alloc_cyclic() over RESERVED_PIDS .. pid_max − 1 fails (-ENOSPC → EAGAIN) when every number is
-  // taken, by a task, or by a process group or session that outlives its leader.
-  const pidsInUse = input.pidsInUse ?? input.machineTasks;
-  const range = pidRange(input.pidMax);
-  const counted = input.pidsInUse !== null && input.pidsInUse !== undefined ? '' : ' (estimated by the task count)';
-  nearLimit = judge({
-    after: pidsInUse + 1,
-    limit: range,
-    reason: {
-      code: 'EAGAIN', cause: 'pid-max',
-      message: `${pidsInUse} of the ${range} pids from ${RESERVED_PIDS} to kernel.pid_max ${input.pidMax} − 1 are in use${counted}: none is free`,
-    },
-    near: `${pidsInUse} of the ${range} pids from ${RESERVED_PIDS} to kernel.pid_max ${input.pidMax} − 1 are in use${counted}, within 10 %`,
-  }, reasons, warnings) || nearLimit;
+  // alloc_pid: idr_alloc_cyclic() over RESERVED_PIDS .. pid_max − 1 fails (-ENOSPC → EAGAIN) at the first level of the
+  // namespace chain where every number is taken, by a task, or by a process group or session that outlives its leader.
+  const levels = input.pidLevels ?? [
+    input.pidsInUse !== null && input.pidsInUse !== undefined
+      ? { ...estimatedPidLevel(0, input.pidMax, input.pidsInUse), counted: true }
+      : estimatedPidLevel(0, input.pidMax, input.machineTasks),
+  ];
+  const pidDecision = judgePidLevels(levels);
+  reasons.push(...pidDecision.reasons);
+  warnings.push(...pidDecision.warnings);
+  nearLimit = pidDecision.nearLimit || nearLimit;
   // pids_try_charge: every level from the task's cgroup to the root must stay within pids.max.
   for (const level of input.cgroup?.levels ?? []) {
     nearLimit = judge({
@@ -146,11 +153,15 @@ export function decideTasks(input: TasksInput): TasksDecision {
         tasksCounted: input.uidTasks !== null,
       },
       threads: { current: input.machineTasks, max: input.threadsMax },
-      pids: { current: pidsInUse, max: input.pidMax },
+      pids: { current: pidDecision.deciding.inRange, max: pidDecision.deciding.pidMax ?? input.pidMax, levels },
       cgroup: input.cgroup,
+      holders: input.holders ?? null,
     },
     reasons,
     warnings,
     nearLimit,
+    unknown: pidDecision.unknown,
+    pidDeciding: pidDecision.deciding,
+    pidUndecided: pidDecision.undecided,
   };
 }

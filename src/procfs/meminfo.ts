@@ -18,9 +18,11 @@ export interface Meminfo {
   commitLimitBytes: number;
   /** Committed_AS: vm_committed_as. */
   committedBytes: number;
+  /** MemAvailable (3.14+): the kernel's estimate of what can be allocated without swapping; null when absent. */
+  availableBytes: number | null;
 }
 
-const FIELDS: Record<string, keyof Meminfo> = {
+const FIELDS: Record<string, Exclude<keyof Meminfo, 'availableBytes'>> = {
   MemTotal: 'memTotalBytes',
   MemFree: 'memFreeBytes',
   Buffers: 'buffersBytes',
@@ -36,7 +38,7 @@ const FIELDS: Record<string, keyof Meminfo> = {
 
 /** Parses the text of /proc/meminfo; every field is `Name:   123 kB`. */
 export function parseMeminfo(text: string, path?: string): Meminfo {
-  const meminfo: Partial<Meminfo> = {};
+  const meminfo: Partial<Meminfo> = { availableBytes: null };
   text.split('\n').forEach((line, index) => {
     if (line === '') return;
     const match = /^([\w()]+):\s+(\d+)(?: kB)?$/.exec(line);
@@ -44,6 +46,7 @@ export function parseMeminfo(text: string, path?: string): Meminfo {
     const [, name = '', kilobytes] = match;
     const key = FIELDS[name];
     if (key !== undefined) meminfo[key] = Number(kilobytes) * 1024;
+    else if (name === 'MemAvailable') meminfo.availableBytes = Number(kilobytes) * 1024;
   });
   const missing = Object.entries(FIELDS).filter(([, key]) => meminfo[key] === undefined).map(([name]) => name);
   if (missing.length > 0) throw new ProcfsParseError(`missing ${missing.join(', ')}`, path);

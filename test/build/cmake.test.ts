@@ -5,11 +5,14 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { allOf, requireTool } from '../helpers/requirements';
 
 const root = path.resolve(__dirname, '../..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 
-describe('cmake-js build', () => {
+const tools = allOf(requireTool('cmake', 'cmake'), requireTool('c++', 'g++'), requireTool('make', 'make'));
+
+describe.skipIf(tools.skip)('cmake-js build', () => {
   it('builds canfork.node from CMakeLists.txt and that binary passes test/native', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'canfork-cmake-'));
     try {

@@ -9,18 +9,24 @@ import { readLimits } from '../../src/procfs/limits';
 import { countTasksOfUid, listPids } from '../../src/procfs/processes';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
 import { MiB, meminfoBytes, overcommitMode } from '../helpers/proc';
-import { distEntry, useHolders } from './holder';
+import { allOf, requireHost } from '../helpers/requirements';
+import { AS_NOBODY, nobodyView, requireNobody } from '../helpers/unprivileged';
+import { useHolders } from './holder';
 
-const isRoot = process.getuid?.() === 0;
+const nobody = requireNobody('canFork() of another user\'s process');
 
 const startHolder = useHolders();
 
 /** canFork(options) run by a process of nobody (no capabilities), through dist/. */
 function canForkAsNobody(options: object): { verdict: string; ok: boolean; warnings: Array<{ cause: string; message: string }> } {
-  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(distEntry)}).canFork(${JSON.stringify(options)})))`;
-  const result = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+  const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(nobodyView().distEntry)}).canFork(${JSON.stringify(options)})))`;
+  const result = spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout);
+}
+
+function readSysctl(name: string): number {
+  return Number(readFileSync(`/proc/sys/${name}`, 'utf8'));
 }
 
 describe('canFork() on this process', () => {
@@ -53,7 +59,8 @@ describe('canFork() on this process', () => {
 
   it('trial: allocates what fork would charge, without touching it', () => {
     const report = canFork({ trial: true, exact: true });
-    expect(report.trial).toEqual({ bytes: report.memory.overcommit === 2 ? report.memory.accountableBytes : report.memory.largestAccountable!.bytes, ok: true });
+    expect(report.trial).toMatchObject({ bytes: report.memory.overcommit === 2 ? report.memory.accountableBytes : report.memory.largestAccountable!.bytes, ok: true });
+    expect(report.trial?.tasks).toMatchObject({ ran: true, ok: true, pidMax: readSysctl('kernel/pid_max') });
   });
 
   it('the pids cgroup: the hierarchy this process is in, levels innermost first', () => {
@@ -97,31 +104,34 @@ describe('one machine snapshot for several answers (what the CLI scan does)', ()
     }
   });
 
-  it('the uid task count is read once per snapshot, on the first answer that needs it', () => {
+  it('the processes are counted once per snapshot, on the first answer that needs them', () => {
     const snapshot = readMachineSnapshot();
-    expect(snapshot.taskOwners).toBeNull();
+    expect(snapshot.census).toBeNull();
     const settled = canForkWithSnapshot(snapshot);
-    expect(snapshot.taskOwners === null).toBe(!settled.tasks.nproc.tasksCounted);
+    expect(snapshot.census === null).toBe(!settled.tasks.nproc.tasksCounted);
     const exact = canForkWithSnapshot(snapshot, { exact: true });
-    const owners = snapshot.taskOwners;
-    expect(owners).not.toBeNull();
-    expect(exact.tasks.nproc.tasks).toBe(countTasksOfUid(owners!, process.getuid!()));
+    const census = snapshot.census;
+    expect(census).not.toBeNull();
+    expect(exact.tasks.nproc.tasks).toBe(countTasksOfUid(census!.processes, process.getuid!()));
     canForkWithSnapshot(snapshot, { exact: true, pid: process.ppid });
-    expect(snapshot.taskOwners).toBe(owners);
+    expect(snapshot.census).toBe(census);
   });
 
   it('the pids in use are counted only near pid_max, or with exact, and then once per snapshot', () => {
     const snapshot = readMachineSnapshot();
     const settled = canForkWithSnapshot(snapshot);
     // Far from pid_max (this machine), nr_threads stands in for the count.
-    expect(snapshot.pidsInUse).toBeNull();
+    expect(snapshot.census).toBeNull();
     expect(settled.tasks.pids.current).toBe(snapshot.loadavg.threads);
+    expect(settled.tasks.pids.levels).toEqual([expect.objectContaining({ level: 0, counted: false })]);
     const exact = canForkWithSnapshot(snapshot, { exact: true });
-    expect(snapshot.pidsInUse).toEqual(expect.any(Number));
-    expect(exact.tasks.pids.current).toBe(snapshot.pidsInUse);
+    expect(snapshot.census).not.toBeNull();
+    const [level0] = exact.tasks.pids.levels!;
+    expect(level0).toMatchObject({ level: 0, counted: true, pid: process.pid, pidMax: snapshot.kernel.pidMax });
+    expect(exact.tasks.pids.current).toBe(level0!.inRange);
     // Every thread of this process has a pid of its own in the range (this one is past 300, like nearly all).
     const threads = Number(readFileSync('/proc/self/status', 'utf8').match(/^Threads:\t(\d+)$/m)![1]);
-    expect(snapshot.pidsInUse).toBeGreaterThanOrEqual(threads);
+    expect(level0!.inRange).toBeGreaterThanOrEqual(threads);
   });
 
   it('validates options as canFork() does', () => {
@@ -171,7 +181,9 @@ describe('options and errors', () => {
   });
 });
 
-describe.skipIf(!isRoot || overcommitMode() !== 0)('another process', () => {
+const anotherProcess = allOf(nobody, requireHost(overcommitMode() === 0, `vm.overcommit_memory is ${overcommitMode()}; the ENOMEM holder needs mode 0`));
+
+describe.skipIf(anotherProcess.skip)('another process', () => {
   it('holding a VMA past RAM + swap: assertCanFork throws ENOMEM with the report; an unprivileged reader gets unknown', async () => {
     const holder = await startHolder();
     const halfBytes = Math.ceil((meminfoBytes('MemTotal') + meminfoBytes('SwapTotal') + 128 * MiB) / 2 / (2 * MiB)) * 2 * MiB;

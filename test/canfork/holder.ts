@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { afterEach } from 'vitest';
 import type { ForkReport } from '../../src/index';
+import { AS_NOBODY, nobodyView } from '../helpers/unprivileged';
 
 export const distEntry = path.resolve(__dirname, '../../dist/index.js');
 
@@ -33,13 +34,13 @@ export class Holder {
 
   /** `asNobody`: run the holder as uid nobody, without capabilities (setpriv), e.g. for RLIMIT_NPROC. */
   static async start(options: { asNobody?: boolean } = {}): Promise<Holder> {
-    const dropPrivileges = options.asNobody
-      ? { execPath: 'setpriv', execArgv: ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath] }
-      : {};
-    const child = fork(path.join(__dirname, 'holder.cjs'), [], {
+    // nobody runs a copy it can read when the checkout is closed to it (see nobodyView).
+    const view = options.asNobody ? nobodyView() : undefined;
+    const dropPrivileges = view ? { execPath: AS_NOBODY[0]!, execArgv: [...AS_NOBODY.slice(1), process.execPath], cwd: '/' } : {};
+    const child = fork(view ? view.file('test/canfork/holder.cjs') : path.join(__dirname, 'holder.cjs'), [], {
       ...dropPrivileges,
       serialization: 'advanced',
-      env: { ...process.env, CANFORK_DIST_ENTRY: distEntry },
+      env: { ...process.env, CANFORK_DIST_ENTRY: view ? view.distEntry : distEntry },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await once(child, 'message');

@@ -5,7 +5,12 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/requirements';
+import { AS_NOBODY, nobodyView, requireNobody } from '../helpers/unprivileged';
 import { cliPath, commOf, repoRoot, runCanfork } from './processes';
+
+const promtool = requireTool('promtool', 'prometheus');
+const nobody = requireNobody('other users\' processes are unknown to nobody');
 
 async function exitedPid(): Promise<number> {
   const child = spawn('true');
@@ -71,7 +76,7 @@ describe('canfork on this machine', () => {
     }
   });
 
-  it('--prometheus of every process passes promtool check metrics', () => {
+  it.skipIf(promtool.skip)('--prometheus of every process passes promtool check metrics', () => {
     // Every process gets series of its own here: by default only the 20 nearest to failing do.
     const result = runCanfork(['--prometheus', '--max-process-series', '100000']);
     expect([0, 1]).toContain(result.status);
@@ -95,7 +100,7 @@ describe('canfork on this machine', () => {
     }
   });
 
-  it.skipIf(process.getuid?.() !== 0)('as nobody: other users\' processes are unknown, never a crash; asking for one exits 2', async () => {
+  it.skipIf(nobody.skip)('as nobody: other users\' processes are unknown, never a crash; asking for one exits 2', async () => {
     // A root-owned node child with a 32 GiB MAP_NORESERVE mapping (no commit charge): its maps are
     // unreadable to nobody, and its VmSize alone is far above RAM + swap, so nothing can be concluded.
     const holder = spawn(process.execPath, ['-e', `
@@ -104,7 +109,7 @@ describe('canfork on this machine', () => {
     `], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       await once(holder.stdout!, 'data');
-      const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, cliPath, ...args], {
+      const asNobody = (args: string[]) => spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, nobodyView().cliPath, ...args], {
         encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' },
       });
       const summary = asNobody([]);

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/requirements';
 import { cliPath, commOf, repoRoot } from './processes';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-if (!hasTmux) console.log('skipped: tmux is not installed');
+const tmuxGate = requireTool('tmux', 'tmux');
 
 // One private tmux server per terminal, its socket in our own directory: reusing a socket right
 // after kill-server races its shutdown.
@@ -58,7 +58,7 @@ afterAll(() => {
   rmSync(socketDirectory, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasTmux)('in a terminal', () => {
+describe.skipIf(tmuxGate.skip)('in a terminal', () => {
   it('--watch redraws in place: a new process gets +, a changed value * and reverse video', async () => {
     // A node child that maps 1 GiB (untouched) when told to: its BIG VMA cell changes between frames.
     const changer = spawn(process.execPath, ['-e', `

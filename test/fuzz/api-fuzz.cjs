@@ -22,6 +22,16 @@ function classify(error) {
   if (error instanceof Error && typeof error.code === 'string' && Number.isInteger(error.errno) && error.errno < 0 && typeof error.syscall === 'string') {
     return 'systemError';
   }
+  // execSync/execFileSync throw child_process's own error for a child that failed: status or signal set.
+  if (error instanceof Error && error.message.startsWith('Command failed: ') && ('status' in error || 'signal' in error)) {
+    return 'commandFailed';
+  }
+  // An argument with no string form ({ __proto__: null }, a Symbol), or a BigInt uid/gid (Node's isInt32
+  // does `value | 0`): child_process lets V8's own TypeError through, and so does canfork's spawn family.
+  const v8Messages = /^(Cannot convert (object to primitive value|a Symbol value to a string)|Cannot mix BigInt and other types, use explicit conversions)$/;
+  if (error instanceof TypeError && v8Messages.test(error.message)) {
+    return 'noStringForm';
+  }
   return null;
 }
 
@@ -34,7 +44,7 @@ function describe(value) {
 }
 
 function record(name, args, outcome) {
-  const entry = (stats[name] ??= { calls: 0, returned: 0, typeError: 0, rangeError: 0, systemError: 0, stray: 0 });
+  const entry = (stats[name] ??= { calls: 0, returned: 0, typeError: 0, rangeError: 0, systemError: 0, commandFailed: 0, noStringForm: 0, stray: 0 });
   entry.calls++;
   if (!outcome.threw) {
     entry.returned++;
@@ -122,7 +132,7 @@ async function settle(child) {
     const timer = setTimeout(resolve, 5000);
     child.on('close', () => { clearTimeout(timer); resolve(); });
     if (child.exitCode === null && child.pid !== undefined) {
-      call('SpawnedProcess.kill', child.kill.bind(child), [['SIGKILL', 9, 'SIGTERM', 0][child.pid % 4]]);
+      call('ChildProcess.kill', child.kill.bind(child), [['SIGKILL', 9, 'SIGTERM', 0][child.pid % 4]]);
     } else if (child.pid === undefined) {
       setTimeout(resolve, 50);
     }
@@ -139,6 +149,7 @@ async function main() {
   for (const args of sample(fc.array(weird, { maxLength: 3 }), index++)) call('Mapping', (...a) => new canfork.Mapping(...a), args);
   for (const [bytes] of sample(fc.tuple(weird), index++)) call('tryAllocate', canfork.tryAllocate, [bytes]);
   for (const args of sample(fc.array(weird, { maxLength: 2 }), index++)) call('liveMappingCount', canfork.liveMappingCount, args);
+  for (const args of sample(fc.array(weird, { maxLength: 2 }), index++)) call('addonLoadReport', canfork.addonLoadReport, args);
   for (const [name] of sample(fc.tuple(resource), index++)) call('getrlimit', canfork.getrlimit, [name]);
   for (const [name, next] of sample(fc.tuple(resource, limits), index++)) {
     call('setrlimit', canfork.setrlimit, [name, neverLower(name, next)]);
@@ -164,6 +175,23 @@ async function main() {
   }
   for (const [file, args, options, argCount] of sample(fc.tuple(command, weird, spawnOptions, fc.nat(3)), index)) {
     call('spawnSync', canfork.spawnSync, [file, args, options].slice(0, argCount));
+  }
+  // The exec family (fork is left out: every call would start a node; register would patch this process).
+  for (const [file, args, options, argCount] of sample(fc.tuple(command, weird, spawnOptions, fc.nat(3)), index + 1).slice(0, Math.ceil(runs / 4))) {
+    const list = [file, args, options].slice(0, argCount);
+    for (const [name, fn, fnArgs] of [['execFile', canfork.execFile, list], ['exec', canfork.exec, [file, options].slice(0, argCount)]]) {
+      const outcome = call(name, fn, fnArgs);
+      if (!outcome.threw) await settle(outcome.value);
+    }
+    // Without a stdio option both copy the child's stderr to ours (as child_process does): keep it quiet.
+    const write = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      call('execFileSync', canfork.execFileSync, list);
+      call('execSync', canfork.execSync, [file, options].slice(0, argCount));
+    } finally {
+      process.stderr.write = write;
+    }
   }
   restoreLimits(['end']);
   if (restoreFailures.length > 0) throw new Error(`limits could not be restored: ${JSON.stringify(restoreFailures.slice(0, 3))}`);

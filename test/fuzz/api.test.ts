@@ -18,11 +18,13 @@ it('random arguments to every exported function: typed errors only, no crash, no
     stats: Record<string, { calls: number; stray: number }>;
     strays: unknown[];
   };
-  // A stray is anything but a TypeError/RangeError with Node's ERR_* code or a system error.
+  // A stray is anything but a TypeError/RangeError with Node's ERR_* code, a system error, or execSync's
+  // 'Command failed' error.
   expect(report.strays, `seed ${seed}`).toEqual([]);
   // Every exported function was called (RLIMIT_RESOURCES and the types are not functions).
   const functions = Object.entries(canfork).filter(([, value]) => typeof value === 'function').map(([name]) => name).sort();
   const called = Object.keys(report.stats).filter((name) => !name.includes(' ') && !name.includes('.'));
-  expect(functions.filter((name) => !called.includes(name))).toEqual(['SpawnedProcess']);
+  // fork would start a node per call, register would patch the fuzzing process: tested elsewhere.
+  expect(functions.filter((name) => !called.includes(name))).toEqual(['fork', 'isRegistered', 'register']);
   console.log(`api fuzz, seed ${seed}: ${JSON.stringify(report.stats)}`);
 });

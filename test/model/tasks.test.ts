@@ -70,7 +70,7 @@ describe('threads-max, pid_max', () => {
     const full = decideTasks(input({ pidsInUse: 32468, threadsMax: 1e6 }));
     expect(full.reasons).toEqual([expect.objectContaining({ code: 'EAGAIN', cause: 'pid-max', limit: 32468, value: 32469 })]);
     expect(full.reasons[0]?.message).toBe('32468 of the 32468 pids from 300 to kernel.pid_max 32768 − 1 are in use: none is free');
-    expect(full.report.pids).toEqual({ current: 32468, max: 32768 });
+    expect(full.report.pids).toMatchObject({ current: 32468, max: 32768 });
     // pid_max at its minimum, 301: one allocatable pid, 300.
     expect(causes({ pidsInUse: 0, pidMax: 301 })).toEqual([]);
     expect(causes({ pidsInUse: 1, pidMax: 301 })).toEqual(['pid-max']);

@@ -2,10 +2,10 @@
 // fail with EPERM exactly where child_process's do, and a non-executable file gives EACCES.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { nobodyView, requireNobody } from '../helpers/unprivileged';
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('skipping unprivileged spawn tests: dropping to nobody needs root');
-const entry = require.resolve('../../dist/index.js');
+const nobody = requireNobody('spawn\'s EPERM and EACCES as an unprivileged user');
+const entry = nobody.skip ? '' : nobodyView().distEntry;
 
 const childSource = `
   const canfork = require(${JSON.stringify(entry)});
@@ -23,7 +23,7 @@ const childSource = `
   });
 `;
 
-describe.skipIf(!isRoot)('spawn as an unprivileged user', () => {
+describe.skipIf(nobody.skip)('spawn as an unprivileged user', () => {
   it('EPERM for uid/gid as child_process throws it; EACCES for a non-executable file', () => {
     const output = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', childSource], {
       encoding: 'utf8', cwd: '/',

@@ -7,24 +7,26 @@ import { describe, expect, it } from 'vitest';
 import { assertCanFork, canFork, type ForkError, type ForkReport } from '../../src/index';
 import { readLimits } from '../../src/procfs/limits';
 import { useHolders } from '../canfork/holder';
-import { sysctlSkipReason } from '../helpers/proc';
+import { allOf, requireHost, requireRoot, requireSystemTests, requireWritableSysctl } from '../helpers/requirements';
+import { requireNobody } from '../helpers/unprivileged';
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('skipping canFork EAGAIN system tests: they need root (cgroups, prlimit, sysctl, setpriv)');
 const pidsRoot = '/sys/fs/cgroup/pids';
 let hasV1Pids = false;
 try {
   hasV1Pids = readFileSync(`${pidsRoot}/cgroup.procs`, 'utf8').length > 0;
 } catch {
-  console.log(`skipping the cgroup test: no cgroup v1 pids hierarchy at ${pidsRoot}`);
+  // no v1 pids hierarchy: the gate below says so
 }
 
-// threads-max and pid_max are lowered for a moment: that needs a writable /proc/sys too.
-const sysctlSkip = {
-  threadsMax: sysctlSkipReason('/proc/sys/kernel/threads-max'),
-  pidMax: sysctlSkipReason('/proc/sys/kernel/pid_max'),
+// Each test changes host state; all of them need root (cgroups, prlimit, sysctl, setpriv).
+const rootGate = requireRoot('cgroups, prlimit, sysctls and setpriv');
+const gates = rootGate.skip ? { cgroup: rootGate, nproc: rootGate, threadsMax: rootGate, pidMax: rootGate } : {
+  cgroup: allOf(requireSystemTests('creates pids cgroups'), requireHost(hasV1Pids, `no cgroup v1 pids hierarchy at ${pidsRoot}`)),
+  nproc: requireNobody('RLIMIT_NPROC of a process of nobody'),
+  // threads-max and pid_max are lowered for a moment: that needs a writable /proc/sys too.
+  threadsMax: allOf(requireSystemTests('lowers kernel.threads-max'), requireWritableSysctl('/proc/sys/kernel/threads-max')),
+  pidMax: allOf(requireSystemTests('lowers kernel.pid_max'), requireWritableSysctl('/proc/sys/kernel/pid_max')),
 };
-for (const reason of Object.values(sysctlSkip)) if (reason && isRoot) console.log(`skipping: ${reason}`);
 
 const startHolder = useHolders();
 
@@ -32,8 +34,8 @@ function causes(report: ForkReport): string[] {
   return report.reasons.map((reason) => `${reason.code} ${reason.cause}`);
 }
 
-describe.skipIf(!isRoot)('EAGAIN for real', () => {
-  it.skipIf(!hasV1Pids)('cgroup-pids: an ancestor pids cgroup at its max; the inner one unlimited', async () => {
+describe.skipIf(rootGate.skip)('EAGAIN for real', () => {
+  it.skipIf(gates.cgroup.skip)('cgroup-pids: an ancestor pids cgroup at its max; the inner one unlimited', async () => {
     const holder = await startHolder();
     const name = `canfork-test-${process.pid}-${Date.now()}`;
     const outer = `${pidsRoot}/${name}`;
@@ -83,7 +85,7 @@ describe.skipIf(!isRoot)('EAGAIN for real', () => {
     }
   });
 
-  it('rlimit-nproc: a non-root uid at its RLIMIT_NPROC cannot fork; root with the same limit can', async () => {
+  it.skipIf(gates.nproc.skip)('rlimit-nproc: a non-root uid at its RLIMIT_NPROC cannot fork; root with the same limit can', async () => {
     const nobody = await startHolder({ asNobody: true });
     const root = await startHolder();
     // The limit is below the holder's own thread count, so other processes of nobody cannot change the outcome.
@@ -108,7 +110,7 @@ describe.skipIf(!isRoot)('EAGAIN for real', () => {
     expect(await root.fork()).toEqual({ ok: true, code: null });
   }, 30_000);
 
-  it.skipIf(sysctlSkip.threadsMax !== '')('threads-max: lowered below the machine task count for one check, then restored', async () => {
+  it.skipIf(gates.threadsMax.skip)('threads-max: lowered below the machine task count for one check, then restored', async () => {
     const holder = await startHolder();
     canFork({ pid: holder.pid }); // warm up: nothing else to load while the limit is low
     const path = '/proc/sys/kernel/threads-max';
@@ -132,7 +134,7 @@ describe.skipIf(!isRoot)('EAGAIN for real', () => {
     expect(canFork({ pid: holder.pid }).ok).toBe(true);
   });
 
-  it.skipIf(sysctlSkip.pidMax !== '')('pid-max: lowered to 301, its minimum, where only pid 300 is left to allocate; then restored', async () => {
+  it.skipIf(gates.pidMax.skip)('pid-max: lowered to 301, its minimum, where only pid 300 is left to allocate; then restored', async () => {
     const holder = await startHolder();
     canFork({ pid: holder.pid }); // warm up: nothing else to load while the limit is low
     const path = '/proc/sys/kernel/pid_max';

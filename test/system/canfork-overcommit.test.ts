@@ -3,12 +3,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canFork, type ForkReport } from '../../src/index';
-import { GiB, MiB, meminfoBytes, sysctlSkipReason } from '../helpers/proc';
+import { GiB, MiB, meminfoBytes } from '../helpers/proc';
+import { allOf, requireSystemTests, requireWritableSysctl } from '../helpers/requirements';
 import { useHolders } from '../canfork/holder';
 
 const modePath = '/proc/sys/vm/overcommit_memory';
-const skipReason = sysctlSkipReason(modePath);
-if (skipReason) console.log(`skipping canFork overcommit system tests: ${skipReason}`);
+const gate = allOf(requireSystemTests('switches vm.overcommit_memory to 1 and 2'), requireWritableSysctl(modePath));
 
 const startHolder = useHolders();
 
@@ -37,7 +37,7 @@ function roundTo2MiB(bytes: number): number {
   return Math.floor(bytes / (2 * MiB)) * 2 * MiB;
 }
 
-describe.skipIf(skipReason !== '')('overcommit modes 1 and 2, for real', () => {
+describe.skipIf(gate.skip)('overcommit modes 1 and 2, for real', () => {
   it('mode 1: a 30 GiB merged VMA forks; back in mode 0 it does not', async () => {
     const holder = await startHolder();
     const first = await holder.grow(15 * GiB, 32 * GiB);

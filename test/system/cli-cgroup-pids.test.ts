@@ -4,13 +4,15 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { allOf, requireHost, requireRoot, requireSystemTests } from '../helpers/requirements';
 import { runCanfork } from '../cli/processes';
 
 const PIDS_ROOT = '/sys/fs/cgroup/pids';
-const isRoot = process.getuid?.() === 0;
-const hasPidsV1 = existsSync(`${PIDS_ROOT}/cgroup.procs`);
-const skipReason = !isRoot ? 'not root: cannot create a pids cgroup' : !hasPidsV1 ? `no cgroup v1 pids controller at ${PIDS_ROOT}` : '';
-if (skipReason) console.log(`skipped: ${skipReason}`);
+const gate = allOf(
+  requireSystemTests('creates a pids cgroup'),
+  requireRoot('creates a pids cgroup'),
+  requireHost(existsSync(`${PIDS_ROOT}/cgroup.procs`), `no cgroup v1 pids controller at ${PIDS_ROOT}`),
+);
 
 async function removeCgroup(directory: string): Promise<void> {
   // The last task leaves asynchronously after its exit; rmdir says EBUSY until then.
@@ -24,7 +26,7 @@ async function removeCgroup(directory: string): Promise<void> {
   }
 }
 
-describe.skipIf(skipReason !== '')('canfork finds a process whose pids cgroup is full (EAGAIN)', () => {
+describe.skipIf(gate.skip)('canfork finds a process whose pids cgroup is full (EAGAIN)', () => {
   it('lists it as cannot fork with EAGAIN, names the cgroup path and how to raise pids.max, exits 1', async () => {
     const name = `canfork-test-cli-${process.pid}`;
     const directory = `${PIDS_ROOT}/${name}`;

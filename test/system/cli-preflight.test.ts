@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { meminfoBytes, overcommitMode } from '../helpers/proc';
+import { requireHost } from '../helpers/requirements';
 import { repoRoot } from '../cli/processes';
 
-const mode0 = overcommitMode() === 0;
-if (!mode0) console.log(`skipped: vm.overcommit_memory is ${overcommitMode()}, the merged-VMA ENOMEM needs mode 0`);
+const mode0 = requireHost(overcommitMode() === 0, `vm.overcommit_memory is ${overcommitMode()}, the merged-VMA ENOMEM needs mode 0`);
 
 const childSource = `
 const childProcess = require('node:child_process');
@@ -22,7 +22,7 @@ const checked = runChecked('echo', ['checked']);
 process.stdout.write(JSON.stringify({ plainError: plain.error?.code ?? null, checked: checked.stdout, status: checked.status }));
 `;
 
-describe.skipIf(!mode0)('pre-flight before child_process (README example)', () => {
+describe.skipIf(mode0.skip)('pre-flight before child_process (README example)', () => {
   it('where child_process.spawnSync fails with ENOMEM, runChecked() says why and still runs the program', () => {
     const limit = meminfoBytes('MemTotal') + meminfoBytes('SwapTotal');
     // cwd is the package root, so require('canfork') resolves to this package (self-reference via "exports").

@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overcommitMode } from '../helpers/proc';
+import { requireHost, requireTool } from '../helpers/requirements';
 import { cliPath, commOf, runCanfork, startStuckChild, type StuckChild } from '../cli/processes';
 import { startPrometheus } from '../cli/prometheus-server';
 
-const mode0 = overcommitMode() === 0;
-if (!mode0) console.log(`skipped: vm.overcommit_memory is ${overcommitMode()}, the merged-VMA ENOMEM needs mode 0`);
+const gate = requireHost(overcommitMode() === 0, `vm.overcommit_memory is ${overcommitMode()}, the merged-VMA ENOMEM needs mode 0`);
+const promtool = requireTool('promtool', 'prometheus');
 
-describe.skipIf(!mode0)('canfork finds a process that cannot fork (ENOMEM, merged VMA)', () => {
+describe.skipIf(gate.skip)('canfork finds a process that cannot fork (ENOMEM, merged VMA)', () => {
   let stuck: StuckChild;
   beforeAll(async () => {
     stuck = await startStuckChild();
@@ -64,7 +65,7 @@ describe.skipIf(!mode0)('canfork finds a process that cannot fork (ENOMEM, merge
     expect(entry.report.memory.largestAccountable).toMatchObject({ start: String(stuck.vma.start), bytes: stuck.vma.sizeBytes });
   });
 
-  it('--prometheus shows can_fork 0 for it and passes promtool check metrics', () => {
+  it.skipIf(promtool.skip)('--prometheus shows can_fork 0 for it and passes promtool check metrics', () => {
     const result = runCanfork(['--prometheus']);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain(`canfork_process_can_fork{pid="${stuck.pid}",comm="${commOf(stuck.pid)}"} 0`);

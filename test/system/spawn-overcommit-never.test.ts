@@ -6,11 +6,11 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { GiB, MiB, meminfoBytes, sysctlSkipReason } from '../helpers/proc';
+import { GiB, MiB, meminfoBytes } from '../helpers/proc';
+import { allOf, requireSystemTests, requireWritableSysctl } from '../helpers/requirements';
 
 const modePath = '/proc/sys/vm/overcommit_memory';
-const skipReason = sysctlSkipReason(modePath);
-if (skipReason) console.log(`skipping spawn overcommit system test: ${skipReason}`);
+const gate = allOf(requireSystemTests('switches vm.overcommit_memory to 2'), requireWritableSysctl(modePath));
 const entry = require.resolve('../../dist/index.js');
 
 // Maps `bytes` (in mode 0), says "ready", then on each line from stdin tries child_process and canfork.
@@ -31,7 +31,7 @@ const childSource = `
   });
 `;
 
-describe.skipIf(skipReason !== '')('spawn in overcommit mode 2', () => {
+describe.skipIf(gate.skip)('spawn in overcommit mode 2', () => {
   it('child_process fails with ENOMEM, canfork spawn and spawnSync run', async () => {
     const room = meminfoBytes('CommitLimit') - meminfoBytes('Committed_AS');
     if (room < 2 * GiB) {
