@@ -1,7 +1,7 @@
 // waitpid for one child, its status as a tagged union (nix's WaitStatus).
 import { native, type NativeWaitStatus } from './binding';
 import { throwIfErrno } from './errors';
-import { signalName } from './spawn/signals';
+import { signalName } from './signals';
 import { validatePid, validateOptions, optionalBoolean } from './validate';
 
 export type WaitStatus =

@@ -3,7 +3,7 @@
 import { native } from '../binding';
 import { buildPlan, stdioPlan, type HandleSpawnOptions, type PlanExtras, type StdioContainer } from './plan';
 import { signalChild, spawnNative, watchExit } from './native-spawn';
-import { signalName } from './signals';
+import { signalName } from '../signals';
 import type { Supervision } from './supervise';
 
 type OnExit = (exitCode: number | null, signalCode?: string) => void;

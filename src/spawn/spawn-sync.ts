@@ -12,7 +12,7 @@ import {
   nodeMajor, normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateMaxBuffer, validateTimeout, type NormalizedOptions,
 } from './normalize';
 import { buildPlan, STDIO_IGNORE, STDIO_PIPE } from './plan';
-import { signalName } from './signals';
+import { signalName } from '../signals';
 import type { CanforkOptions } from './spawn';
 import { superviseSync } from './supervise';
 

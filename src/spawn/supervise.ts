@@ -9,7 +9,7 @@ import {
 import { invalidArgType } from './node-errors';
 import { signalChild } from './native-spawn';
 import type { ProcessHandle } from './process-handle';
-import { signalNumber } from './signals';
+import { signalNumber } from '../signals';
 
 export type { SupervisionOptions } from '../supervise/index';
 

@@ -5,7 +5,7 @@
 import { constants } from 'node:os';
 import { systemError } from '../errors';
 import { validatePid } from '../validate';
-import { signalNumber } from '../spawn/signals';
+import { signalNumber } from '../signals';
 import { continueAfter, sendSignal, SIGCONT } from './signals';
 import { isLive, readChildren, readStat, type ProcessStat } from './proc';
 

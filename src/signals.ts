@@ -1,6 +1,6 @@
 // Signal names and numbers as Node names them (os.constants.signals), both ways.
 import { constants } from 'node:os';
-import type { CodedError } from '../errors';
+import type { CodedError } from './errors';
 
 const signalNumbers = constants.signals as Record<string, number>;
 const signalNames = new Map<number, NodeJS.Signals>();
