@@ -1,6 +1,6 @@
 // The real ForkSource: canFork() and the /proc readers of src/procfs, nothing re-implemented here.
 import { existsSync, readFileSync } from 'node:fs';
-import { canForkWithSnapshot, namespaceChainOf, readMachineSnapshot, snapshotSummary } from '../can-fork';
+import { canForkWithSnapshot, namespaceChainOf, readMachineSnapshot, snapshotSummary } from '../snapshot';
 import { readTaskCensus } from '../procfs/census';
 import { readPublicProcessFile } from '../procfs/process-file';
 import { listPids } from '../procfs/processes';

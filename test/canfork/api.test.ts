@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canForkWithSnapshot, readMachineSnapshot } from '../../src/can-fork';
+import { canForkWithSnapshot, readMachineSnapshot } from '../../src/snapshot';
 import { assertCanFork, canFork, machineSummary, mmap, prlimit, type ForkError } from '../../src/index';
 import { readLimits } from '../../src/procfs/limits';
 import { countTasksOfUid, listPids } from '../../src/procfs/processes';

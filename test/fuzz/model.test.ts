@@ -62,7 +62,7 @@ const tasksInput: fc.Arbitrary<TasksInput> = fc.record({
 });
 
 function verdictOf(memoryInput: RandomMemoryInput, tasks: TasksInput): ReturnType<typeof combineDecisions> {
-  // canFork's fold (src/can-fork.ts); the task side is unknown only when the cgroup files are unreadable.
+  // canFork's fold (src/snapshot.ts); the task side is unknown only when the cgroup files are unreadable.
   return combineDecisions([decideMemory(summarised(memoryInput)), { ...decideTasks(tasks), unknown: false }]);
 }
 
