@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { tryAllocate } from './mmap';
-import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, type MemoryDecision, type MemoryInput } from './model/memory';
+import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, VmaTally, type MemoryDecision, type MemoryInput, type VmaCharges } from './model/memory';
 import { findHolders } from './model/holders';
 import { countPidLevels } from './model/pid-namespaces';
 import type { CgroupPidsLevel, ForkReport, ForkWarning, MachineSummary, TaskHolders, TaskTrialReport } from './model/report';
@@ -17,7 +17,7 @@ import { pageBytes } from './procfs/auxv';
 import { locatePidsCgroup, parseCgroupMounts, parseProcCgroup, readPidsLevels, type CgroupMount } from './procfs/cgroup';
 import { parseLimits } from './procfs/limits';
 import { readLoadavg, type Loadavg } from './procfs/loadavg';
-import { parseSmaps, summarisePrivateVmas } from './procfs/maps';
+import { parseSmaps, scanPrivateVmas } from './procfs/maps';
 import { readMeminfo } from './procfs/meminfo';
 import { parseCensusStatus, readTaskCensus, type TaskCensus } from './procfs/census';
 import { readMemoryPressure, readOomKills, readOomScore } from './procfs/pressure';
@@ -128,6 +128,16 @@ function unreadable(path: string, code: string, consequence: string): ForkWarnin
 }
 
 type ProcessMemoryInput = Omit<MemoryInput, 'vmaCharges' | 'vmasExact'>;
+
+/**
+ * The private VMAs of a /proc/PID/maps text summarised in one pass: the same VmaCharges as parseMaps, then
+ * possiblyAccountableVmas and summariseVmas give, without an object per VMA. An upper bound of what fork charges.
+ */
+export function summarisePrivateVmas(text: string, pageBytes: number, path?: string): VmaCharges {
+  const tally = new VmaTally(pageBytes);
+  scanPrivateVmas(text, tally, path);
+  return tally.charges();
+}
 
 /** maps first; smaps only when the maps bound is not enough (or `exact`). */
 function judgeMemory(pid: number, base: ProcessMemoryInput, exact: boolean): MemoryDecision & { extraWarnings: ForkWarning[] } {

@@ -82,15 +82,36 @@ export function insertLargest(largest: AccountableVma[], vma: AccountableVma): v
   if (largest.length > LARGEST_VMAS_LISTED) largest.length = LARGEST_VMAS_LISTED;
 }
 
+/**
+ * Sums and ranks charged VMAs as they are read, in address order: the VmaCharges of a maps text (fed by
+ * procfs/maps scanPrivateVmas, as its PrivateVmaSink) or of a list of VMAs, with no object per VMA.
+ */
+export class VmaTally {
+  private sumPages = 0;
+  private readonly largest: AccountableVma[] = [];
+
+  constructor(private readonly pageBytes: number) {}
+
+  /** Counts a VMA of `bytes`; true when it enters the largest few, which then want it whole (addDetails). */
+  add(bytes: number): boolean {
+    this.sumPages += Math.floor(bytes / this.pageBytes); // vma_pages()
+    return entersLargest(this.largest, bytes);
+  }
+
+  addDetails(vma: AccountableVma): void {
+    insertLargest(this.largest, vma);
+  }
+
+  charges(): VmaCharges {
+    return { sumPages: this.sumPages, largest: this.largest };
+  }
+}
+
 /** Summarises VMAs in address order (as smaps lists them) into what the memory rules need. */
 export function summariseVmas(vmas: Iterable<AccountableVma>, pageBytes: number): VmaCharges {
-  const largest: AccountableVma[] = [];
-  let sumPages = 0;
-  for (const vma of vmas) {
-    sumPages += Math.floor(vma.bytes / pageBytes); // vma_pages()
-    insertLargest(largest, vma);
-  }
-  return { sumPages, largest };
+  const tally = new VmaTally(pageBytes);
+  for (const vma of vmas) if (tally.add(vma.bytes)) tally.addDetails(vma);
+  return tally.charges();
 }
 
 function describeVma(vma: AccountableVma): string {

@@ -1,6 +1,9 @@
 // The shape of a canFork() answer. Public API (issue #4): other projects depend on these names.
+// Two shapes are the readers' own, re-exported here as part of the answer (types only: the model does no I/O).
+import type { CgroupPidsLevel } from '../procfs/cgroup';
+import type { OvercommitMode } from '../procfs/sysctl';
 
-export type OvercommitMode = 0 | 1 | 2;
+export type { CgroupPidsLevel, OvercommitMode };
 
 /** How many of the largest accountable VMAs a report lists. */
 export const LARGEST_VMAS_LISTED = 5;
@@ -72,16 +75,6 @@ export interface NprocReport {
    * machine's task count (nr_threads), an upper bound.
    */
   tasksCounted: boolean;
-}
-
-export interface CgroupPidsLevel {
-  /** The cgroup path relative to the hierarchy root ('/' for the root). */
-  path: string;
-  /** The pids.max / pids.current directory on disk. */
-  directory: string;
-  current: number;
-  /** Infinity for 'max'. */
-  max: number;
 }
 
 /**

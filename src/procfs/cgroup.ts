@@ -1,7 +1,6 @@
 // The pids cgroup of a process and its ancestors: /proc/PID/cgroup (kernel/cgroup/cgroup.c proc_cgroup_show),
 // /proc/self/mountinfo for where each hierarchy is mounted, and pids.max / pids.current (kernel/cgroup/pids.c).
 import { readFileSync } from 'node:fs';
-import type { CgroupPidsLevel } from '../model/report';
 import { ProcfsParseError } from './parse-error';
 
 /** One line of /proc/PID/cgroup: `hierarchy-id:controller,list:/path`; v2 is `0::/path`. */
@@ -142,6 +141,17 @@ function readOptional(path: string): string | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
+}
+
+/** One level of a pids cgroup (the process's own, or an ancestor) that has pids.max. */
+export interface CgroupPidsLevel {
+  /** The cgroup path relative to the hierarchy root ('/' for the root). */
+  path: string;
+  /** The pids.max / pids.current directory on disk. */
+  directory: string;
+  current: number;
+  /** Infinity for 'max'. */
+  max: number;
 }
 
 /** Reads pids.max and pids.current at each level that has them, innermost first. */

@@ -1,7 +1,5 @@
 // /proc/PID/maps and /proc/PID/smaps (fs/proc/task_mmu.c show_map_vma, show_smap).
 // maps costs the kernel a walk of the VMA list only; smaps also walks page tables, so its cost grows with RSS.
-import { entersLargest, insertLargest, type VmaCharges } from '../model/memory';
-import type { AccountableVma } from '../model/report';
 import { ProcfsParseError } from './parse-error';
 
 /** One VMA as /proc/PID/maps shows it. */
@@ -113,13 +111,20 @@ function isPermissions(text: string, at: number): boolean {
 }
 
 /**
- * The private VMAs of a /proc/PID/maps text, summarised in one pass: what parseMaps + possiblyAccountableVmas +
- * summariseVmas give, without a regex match, BigInts or an object per VMA. Only VMAs that enter the largest
- * few get their addresses as bigint and their path. Accepts exactly the lines parseMaps accepts.
+ * Where scanPrivateVmas() puts the private VMAs of a maps text, in address order (the model's VmaTally sums and
+ * ranks them). Two steps, so that only the VMAs the sink wants cost a BigInt, a string and an object.
  */
-export function summarisePrivateVmas(text: string, pageBytes: number, path?: string): VmaCharges {
-  const largest: AccountableVma[] = [];
-  let sumPages = 0;
+export interface PrivateVmaSink {
+  /** A private VMA's size; true asks for the whole VMA (addresses and path) through addDetails(). */
+  add(bytes: number): boolean;
+  addDetails(vma: { start: bigint; end: bigint; bytes: number; path: string }): void;
+}
+
+/**
+ * The private VMAs of a /proc/PID/maps text, in one pass into `sink`: what parseMaps + filtering out the shared
+ * ones gives, without a regex match, BigInts or an object per VMA. Accepts exactly the lines parseMaps accepts.
+ */
+export function scanPrivateVmas(text: string, sink: PrivateVmaSink, path?: string): void {
   let lineNumber = 0;
   let lineEnd: number;
   // No closure in this loop: one capturing the line bounds would slow every line down.
@@ -163,13 +168,11 @@ export function summarisePrivateVmas(text: string, pageBytes: number, path?: str
       throw new ProcfsParseError(`empty or inverted range '${text.slice(lineStart, lineEnd).slice(0, 40)}'`, path, lineNumber);
     }
     if (shared) continue; // MAP_SHARED is never accountable (accountable_mapping)
-    sumPages += Math.floor(bytes / pageBytes); // vma_pages()
-    if (!entersLargest(largest, bytes)) continue;
+    if (!sink.add(bytes)) continue;
     let pathStart = inodeEnd;
     while (text.charCodeAt(pathStart) === SPACE) pathStart++;
-    insertLargest(largest, { start: exactStart ?? BigInt(start), end: exactEnd ?? BigInt(end), bytes, path: text.slice(pathStart, lineEnd) });
+    sink.addDetails({ start: exactStart ?? BigInt(start), end: exactEnd ?? BigInt(end), bytes, path: text.slice(pathStart, lineEnd) });
   }
-  return { sumPages, largest };
 }
 
 function unexpectedLine(text: string, lineStart: number, lineEnd: number, path: string | undefined, lineNumber: number): ProcfsParseError {

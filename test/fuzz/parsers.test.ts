@@ -10,7 +10,8 @@ import { parseCgroupMounts, parsePidsCurrent, parsePidsMax, parseProcCgroup } fr
 import { parseLimits } from '../../src/procfs/limits';
 import { parseLoadavg } from '../../src/procfs/loadavg';
 import { possiblyAccountableVmas, summariseVmas } from '../../src/model/memory';
-import { parseMaps, parseSmaps, summarisePrivateVmas } from '../../src/procfs/maps';
+import { parseMaps, parseSmaps } from '../../src/procfs/maps';
+import { summarisePrivateVmas } from '../../src/snapshot';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
 import { parseStatGroupIds } from '../../src/procfs/pids';

@@ -74,35 +74,6 @@ const LAYERS: Readonly<Record<LayerName, Layer>> = {
 const PUBLIC_INDEX = 'index';
 const PUBLIC_CAN_FORK = 'can-fork';
 
-// Imports that break the table today, each to be fixed and then deleted from here. The test fails on a violation
-// not listed and on a listed one that no longer occurs, so this list can only shrink.
-const KNOWN_VIOLATIONS: readonly string[] = [
-  'signals: listed in LAYERS but no such module',
-  'supervise: listed in LAYERS but no such module',
-  'register: listed in LAYERS but no such module',
-  'register-require: listed in LAYERS but no such module',
-  'register-import: listed in LAYERS but no such module',
-  'task-trial: listed in LAYERS but no such module',
-  'snapshot: listed in LAYERS but no such module',
-  'procfs/maps -> model/memory',
-  'procfs/maps -> model/report',
-  'procfs/cgroup -> model/report',
-  'wait -> spawn/signals',
-  'can-fork -> procfs/auxv',
-  'can-fork -> procfs/cgroup',
-  'can-fork -> procfs/limits',
-  'can-fork -> procfs/loadavg',
-  'can-fork -> procfs/maps',
-  'can-fork -> procfs/meminfo',
-  'can-fork -> procfs/pids',
-  'can-fork -> procfs/process-file',
-  'can-fork -> procfs/processes',
-  'can-fork -> procfs/status',
-  'can-fork -> procfs/sysctl',
-  'can-fork exports MachineSnapshot, snapshotSummary, readMachineSnapshot, canForkWithSnapshot: not public API',
-  'cli/system-source -> can-fork: canForkWithSnapshot, readMachineSnapshot, snapshotSummary are internal',
-];
-
 const SRC = path.resolve(__dirname, '../../src');
 const EXTENSIONS = ['.ts', '.mts', '.cts'];
 const COMPUTED = '<computed>';
@@ -367,11 +338,7 @@ describe('the layers of src/ (ARCHITECTURE.md)', () => {
   });
 
   it('every module is in one layer and imports only what its layer may', () => {
-    const all = [...layerViolations(modules), ...publicApiViolations(modules)];
-    expect({
-      violations: all.filter((violation) => !KNOWN_VIOLATIONS.includes(violation)),
-      fixedButStillListed: KNOWN_VIOLATIONS.filter((violation) => !all.includes(violation)),
-    }).toEqual({ violations: [], fixedButStillListed: [] });
+    expect([...layerViolations(modules), ...publicApiViolations(modules)]).toEqual([]);
   });
 
   it('the model does no I/O: no process, require, fetch or globalThis', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { accountableVmas, decideMemory, isKernelBefore52, possiblyAccountableVmas, summariseVmas, type MemoryInput } from '../../src/model/memory';
 import type { AccountableVma } from '../../src/model/report';
-import { parseMaps, parseSmaps, summarisePrivateVmas } from '../../src/procfs/maps';
+import { parseMaps, parseSmaps } from '../../src/procfs/maps';
+import { summarisePrivateVmas } from '../../src/snapshot';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { parseStatus } from '../../src/procfs/status';
 import { fixture } from '../procfs/fixture';

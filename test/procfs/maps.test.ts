@@ -4,7 +4,8 @@ import { mmap } from '../../src/index';
 import { possiblyAccountableVmas, summariseVmas, type VmaCharges } from '../../src/model/memory';
 import { LARGEST_VMAS_LISTED } from '../../src/model/report';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
-import { parseMaps, parseSmaps, summarisePrivateVmas } from '../../src/procfs/maps';
+import { parseMaps, parseSmaps } from '../../src/procfs/maps';
+import { summarisePrivateVmas } from '../../src/snapshot';
 import { GiB, vmaAt } from '../helpers/proc';
 import { fixture } from './fixture';
 
