@@ -70,8 +70,8 @@ export function snapshotSummary({ memory, kernel, loadavg, oom, census }: Pick<M
     commitLimitBytes: memory.commitLimitBytes,
     committedBytes: memory.committedBytes,
     threads: { current: loadavg.threads, max: kernel.threadsMax },
-    // Every task holds a pid; nr_threads counts them (in the initial pid namespace).
-    pids: { current: loadavg.threads, max: kernel.pidMax },
+    // Every task holds a pid; nr_threads counts the tasks (in the initial pid namespace), a floor of the pids in use.
+    pids: { tasks: loadavg.threads, max: kernel.pidMax, current: loadavg.threads },
     ...oom,
     memoryPressure: readMemoryPressure(),
     oomKills: readOomKills(),

@@ -1,8 +1,8 @@
 // The per-pid report: verdict with its errno, each reason with the numbers, the largest accountable
 // VMAs, the task limits with where they come from, and what to do.
+import { OVERCOMMIT_MODE_NAMES } from '../model/memory';
 import type { ForkReason, ForkReport, PidNamespaceLevel, TaskHolder, TaskHolders, TasksReport, TaskTrialReport } from '../model/report';
 import { adviceFor } from './advice';
-import { OVERCOMMIT_MODE_NAMES } from './summary';
 import type { ProcessEntry } from './scan';
 import { safeStrings } from './terminal-text';
 import { formatAddress, formatBytes, formatCount, padEnd, SCREEN_COLUMNS, type Style, wrap } from './style';

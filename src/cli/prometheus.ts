@@ -81,7 +81,7 @@ export function renderPrometheus(scan: Scan, options: PrometheusOptions): string
     ['canfork_committed_bytes', 'Committed_AS from /proc/meminfo.', machine.committedBytes],
     ['canfork_threads', 'Threads on the machine, kernel threads included.', machine.threads.current],
     ['canfork_threads_max', 'kernel.threads-max.', machine.threads.max],
-    ['canfork_pids', 'Process ids in use.', machine.pids.current],
+    ['canfork_pids', 'Tasks on the machine, each holding a pid (nr_threads): the pids in use are at least this many.', machine.pids.tasks],
     ['canfork_pid_max', 'kernel.pid_max.', machine.pids.max],
   ];
   if (machine.availableBytes !== undefined) machineFamilies.push(['canfork_memory_available_bytes', 'MemAvailable from /proc/meminfo.', machine.availableBytes]);

@@ -1,16 +1,11 @@
 // The machine summary and the table of every process ranked by risk; --watch redraws it and marks
 // the values that changed since the previous frame.
-import type { ForkReport, MachineSummary, OvercommitMode } from '../model/report';
+import { OVERCOMMIT_MODE_NAMES } from '../model/memory';
+import type { ForkCause, ForkReport, MachineSummary } from '../model/report';
 import { nearestLimit, rankByRisk, tightestTaskLimit, verdictOf } from './rank';
 import type { ProcessEntry, Scan } from './scan';
 import { safeStrings, safeText } from './terminal-text';
 import { formatBytes, formatCount, padEnd, padStart, SCREEN_COLUMNS, type Style, truncate, wrap } from './style';
-
-export const OVERCOMMIT_MODE_NAMES: Record<OvercommitMode, string> = {
-  0: 'heuristic',
-  1: 'always overcommit',
-  2: 'strict, never overcommit',
-};
 
 function overcommitMeaning(machine: MachineSummary): string {
   switch (machine.overcommit) {
@@ -48,7 +43,7 @@ export interface SummaryFrame {
 
 const STATUS_TEXT = { fails: 'CANNOT', 'at-risk': 'RISK', unknown: 'UNKNOWN', ok: 'ok' } as const;
 
-const SHORT_CAUSE: Record<string, string> = {
+const SHORT_CAUSE: Readonly<Record<ForkCause, string>> = {
   'vma-exceeds-ram-swap': 'vma',
   'commit-limit': 'commit',
   'rlimit-nproc': 'nproc',
@@ -60,8 +55,8 @@ const SHORT_CAUSE: Record<string, string> = {
 function why(entry: ProcessEntry, report: ForkReport | null): string {
   if (!report) return entry.error?.code ?? 'unreadable';
   const [first, ...more] = report.reasons;
-  if (first) return `${first.code} ${SHORT_CAUSE[first.cause] ?? first.cause}${more.length > 0 ? ` +${more.length}` : ''}`;
-  if (report.verdict === 'at-risk') return `near ${SHORT_CAUSE[nearestLimit(report)] ?? ''}`;
+  if (first) return `${first.code} ${SHORT_CAUSE[first.cause]}${more.length > 0 ? ` +${more.length}` : ''}`;
+  if (report.verdict === 'at-risk') return `near ${SHORT_CAUSE[nearestLimit(report)]}`;
   if (report.verdict === 'unknown') return report.warnings[0]?.cause ?? 'unknown';
   return '';
 }
@@ -130,7 +125,7 @@ function machineValues(scan: Scan): Map<string, string> {
     ['MemAvailable', machine.availableBytes === undefined ? '' : formatBytes(machine.availableBytes)],
     ['pressure', oomSide(machine)],
     ['threads', `${formatCount(machine.threads.current)} of ${formatCount(machine.threads.max)}`],
-    ['pids', `${formatCount(machine.pids.current)} of ${formatCount(machine.pids.max)}`],
+    ['pids', `${formatCount(machine.pids.tasks)} tasks of ${formatCount(machine.pids.max)}`],
     ['cannot fork', String(counts.fails)],
     ['at risk', String(counts['at-risk'])],
     ['unknown', String(counts.unknown)],

@@ -52,6 +52,13 @@ export interface MemoryDecision {
   chargeBytes: number;
 }
 
+/** vm.overcommit_memory's modes by name (Documentation/mm/overcommit-accounting.rst). */
+export const OVERCOMMIT_MODE_NAMES: Readonly<Record<OvercommitMode, string>> = {
+  0: 'heuristic',
+  1: 'always overcommit',
+  2: 'strict, never overcommit',
+};
+
 /** Headroom under this share of a limit makes the verdict 'at-risk'. */
 export const AT_RISK_SHARE = 0.1;
 

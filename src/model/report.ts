@@ -191,8 +191,16 @@ export interface MachineSummary {
   committedBytes: number;
   /** nr_threads (every task, kernel threads included) against kernel.threads-max. */
   threads: { current: number; max: number };
-  /** Pids in use in this pid namespace against kernel.pid_max. */
-  pids: { current: number; max: number };
+  /**
+   * kernel.pid_max against `tasks`, nr_threads: every task holds a pid, so the pids in use are at least this many
+   * (a process group or session whose leader exited holds one more; canFork() counts those when pid_max is near).
+   */
+  pids: {
+    tasks: number;
+    max: number;
+    /** @deprecated The same number as `tasks` (nr_threads), kept for compatibility; it never counted pids in use. */
+    current: number;
+  };
   // The OOM side (always set by machineSummary() and the CLI; optional for summaries built by hand).
   /** MemAvailable: what can be allocated without swapping (an estimate by the kernel). */
   availableBytes?: number;

@@ -152,6 +152,9 @@ describe('machineSummary()', () => {
     expect(summary.threads.current).toBeGreaterThan(1);
     expect(summary.threads.current).toBeLessThan(summary.threads.max);
     expect(summary.pids.max).toBeGreaterThanOrEqual(301);
+    // pids.tasks is nr_threads from the same loadavg read (every task holds a pid); current is its deprecated name.
+    expect(summary.pids.tasks).toBe(summary.threads.current);
+    expect(summary.pids.current).toBe(summary.pids.tasks);
   });
 });
 

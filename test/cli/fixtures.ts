@@ -14,7 +14,7 @@ export const machine: MachineSummary = {
   commitLimitBytes: ramBytes / 2,
   committedBytes: 3 * GiB,
   threads: { current: 412, max: 192_000 },
-  pids: { current: 412, max: 4_194_304 },
+  pids: { tasks: 412, max: 4_194_304, current: 412 },
 };
 
 // A fresh object per report: tests change reports in place.

@@ -1,6 +1,6 @@
 // Where child_process fails, spawn works. A child Node process (so this worker's memory stays sane)
 // maps untouched accountable memory that merges into one VMA larger than MemTotal+SwapTotal: fork's
-// dup_mmap() must charge it (security_vm_enough_memory_mm, KERNEL.md §3) and fails with ENOMEM;
+// dup_mmap() must charge it (security_vm_enough_memory_mm, docs/kernel-rules.md §3) and fails with ENOMEM;
 // vfork+exec copies no mm and charges nothing.
 import { spawn as cpSpawn } from 'node:child_process';
 import { once } from 'node:events';
