@@ -218,7 +218,8 @@ async function main() {
       if (underRegister) {
         const registerPasses = stockPasses.filter((file) => underRegister.get(file).outcome === 'pass');
         Object.assign(row, { registerPass: registerPasses.length, ratio: stockPasses.length ? registerPasses.length / stockPasses.length : 1, register: Object.fromEntries(underRegister) });
-        if (row.ratio < REQUIRED_RATIO) problems.push(`Node ${nodeVersion}: ${(row.ratio * 100).toFixed(1)} % of stock passes pass under register, below ${REQUIRED_RATIO * 100} %`);
+        // The ratio is the contract of the whole suite; a subset (--only) is judged by its unlisted failures alone.
+        if (row.ratio < REQUIRED_RATIO && !options.only) problems.push(`Node ${nodeVersion}: ${(row.ratio * 100).toFixed(1)} % of stock passes pass under register, below ${REQUIRED_RATIO * 100} %`);
         for (const file of stockPasses) {
           const result = underRegister.get(file);
           const listed = known.get(file)?.has(run.nodeMajor);

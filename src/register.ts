@@ -3,19 +3,22 @@
 // (`import { spawn } from 'node:child_process'`) by syncBuiltinESMExports.
 import childProcess from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
+import { nodeOnly } from './spawn/node-only';
 import * as canfork from './spawn/index';
 
 const NAMES = ['spawn', 'exec', 'execFile', 'fork', 'spawnSync', 'execSync', 'execFileSync'] as const;
 type Name = (typeof NAMES)[number];
 
 const target = childProcess as unknown as Record<Name, unknown>;
+// What register() installs: canfork's functions, reading child_process's options only (see node-only.ts).
+const installed = Object.fromEntries(NAMES.map((name) => [name, nodeOnly(canfork[name])])) as Record<Name, unknown>;
 let originals: Record<Name, unknown> | undefined;
 
 /** Puts child_process back as it was (only the functions that are still ours); safe to call twice. */
 function unregister(): void {
   if (originals === undefined) return;
   for (const name of NAMES) {
-    if (target[name] === canfork[name]) target[name] = originals[name];
+    if (target[name] === installed[name]) target[name] = originals[name];
   }
   originals = undefined;
   syncBuiltinESMExports();
@@ -31,7 +34,7 @@ export function register(): () => void {
     const saved = {} as Record<Name, unknown>;
     for (const name of NAMES) saved[name] = target[name];
     originals = saved;
-    for (const name of NAMES) target[name] = canfork[name];
+    for (const name of NAMES) target[name] = installed[name];
     syncBuiltinESMExports();
   }
   return unregister;

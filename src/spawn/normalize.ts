@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { getrlimit, resourceNumber, validateLimitValue, type Rlimit, type RlimitResource } from '../rlimit';
+import { canforkOptionsIgnored } from './node-only';
 import { invalidArgType, invalidArgValue, outOfRange, unknownSignal } from './node-errors';
 import { readSupervision, type SupervisionPlan } from './supervise';
 
@@ -264,6 +265,7 @@ function readRlimits(rlimits: unknown): number[] {
 
 /** processGroup, rlimits and the supervision options, from the own-property copy. */
 export function readExtras(options: Record<string, unknown>): CanforkExtras {
+  if (canforkOptionsIgnored()) return { processGroup: false, rlimits: [], supervision: undefined };
   const { processGroup } = options;
   if (processGroup !== undefined && processGroup !== null) validateBoolean(processGroup, 'options.processGroup');
   return { processGroup: processGroup === true, rlimits: readRlimits(options.rlimits), supervision: readSupervision(options) };

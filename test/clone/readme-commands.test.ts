@@ -109,7 +109,10 @@ describe.skipIf(gate.skip)('the README\'s commands on a fresh clone', () => {
     execFileSync('chown', ['-R', `${ids[0]}:${ids[1]}`, clone, home]);
     chownSync(open, ids[0]!, ids[1]!);
     const log = path.join(work, 'nobody.log');
-    const runs = runCommands(commands, clone, newcomerEnv(home), log, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']);
+    // nobody's PATH holds no directory of root's (a root-only PATH entry turns ENOENT into EACCES for execvp).
+    const env = newcomerEnv(home);
+    env.PATH = (env.PATH ?? '').split(':').filter((entry) => entry && spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-x', entry]).status === 0).join(':');
+    const runs = runCommands(commands, clone, env, log, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']);
     expectAllPassed(runs, commands, log);
     const test = runs.at(-1)!.output;
     expect(test).toContain('test: passed');

@@ -177,7 +177,9 @@ async function main() {
     call('spawnSync', canfork.spawnSync, [file, args, options].slice(0, argCount));
   }
   // The exec family (fork is left out: every call would start a node; register would patch this process).
-  for (const [file, args, options, argCount] of sample(fc.tuple(command, weird, spawnOptions, fc.nat(3)), index + 1).slice(0, Math.ceil(runs / 4))) {
+  // Fixed commands only: exec and execSync hand them to /bin/sh, where random text could redirect into files.
+  const shellSafe = fc.oneof(weird.filter((v) => typeof v !== 'string'), fc.constantFrom('true', '/bin/true', '', '/nonexistent/canfork-fuzz'));
+  for (const [file, args, options, argCount] of sample(fc.tuple(shellSafe, weird, spawnOptions, fc.nat(3)), index + 1).slice(0, Math.ceil(runs / 4))) {
     const list = [file, args, options].slice(0, argCount);
     for (const [name, fn, fnArgs] of [['execFile', canfork.execFile, list], ['exec', canfork.exec, [file, options].slice(0, argCount)]]) {
       const outcome = call(name, fn, fnArgs);

@@ -1,7 +1,7 @@
 // Watches host-wide state a test run must not touch unasked: sysctl files (any write, any change of
 // value) and a cgroup tree (any directory created or removed). inotify sees every write and mkdir/rmdir
 // as it happens, however briefly a value was changed; a poll and a final comparison back it up.
-import { type FSWatcher, readdirSync, readFileSync, watch } from 'node:fs';
+import { existsSync, type FSWatcher, readdirSync, readFileSync, watch } from 'node:fs';
 import * as path from 'node:path';
 
 export const HOST_SYSCTLS = ['/proc/sys/kernel/pid_max', '/proc/sys/kernel/threads-max', '/proc/sys/vm/overcommit_memory'];
@@ -38,12 +38,40 @@ function directoriesUnder(root: string): string[] {
 }
 
 /**
- * Subtrees whose cgroups come and go without the tests: a service manager's transient units (systemd's
- * `*.scope`), and the colon-separated directories of CANFORK_WATCH_IGNORE (for a machine whose own
- * process manager makes cgroups per command).
+ * The cgroups beside this process's own, per hierarchy (its parent's other children): where the
+ * process manager that started this run makes a cgroup for each other session or command. Cgroups
+ * the tests make go under the hierarchy roots or under this process's own cgroup, never there.
  */
-function isForeign(directory: string): boolean {
+function managerDirectories(cgroupRoot: string): Array<{ parent: string; own: string }> {
+  let lines: string[];
+  try {
+    lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+  const found: Array<{ parent: string; own: string }> = [];
+  for (const line of lines) {
+    const match = /^\d+:([^:]*):(\/.+)$/.exec(line);
+    if (!match || match[2] === '/') continue;
+    const names = match[1] === '' ? ['unified', ''] : [match[1]!.replace(/^name=/, ''), ...match[1]!.split(',')];
+    for (const name of names) {
+      const own = path.join(cgroupRoot, name, match[2]!);
+      if (existsSync(own)) found.push({ parent: path.dirname(own), own });
+    }
+  }
+  return found;
+}
+
+/**
+ * Subtrees whose cgroups come and go without the tests: the process manager's (see managerDirectories),
+ * a service manager's transient units (systemd's `*.scope`), and the colon-separated directories of
+ * CANFORK_WATCH_IGNORE.
+ */
+function isForeign(directory: string, managed: Array<{ parent: string; own: string }>): boolean {
   if (/\.scope(\/|$)/.test(directory)) return true;
+  for (const { parent, own } of managed) {
+    if (directory.startsWith(`${parent}/`) && directory !== own && !directory.startsWith(`${own}/`)) return true;
+  }
   const ignored = (process.env.CANFORK_WATCH_IGNORE ?? '').split(':').filter(Boolean);
   return ignored.some((prefix) => directory === prefix || directory.startsWith(`${prefix.replace(/\/$/, '')}/`));
 }
@@ -52,8 +80,9 @@ export function watchHostState(options: { sysctls?: string[]; cgroupRoot?: strin
   const sysctls = options.sysctls ?? HOST_SYSCTLS;
   const cgroupRoot = options.cgroupRoot ?? HOST_CGROUP_ROOT;
   const changes: string[] = [];
+  const managed = managerDirectories(cgroupRoot);
   const note = (line: string, directory?: string): void => {
-    if (directory !== undefined && isForeign(directory)) return;
+    if (directory !== undefined && isForeign(directory, managed)) return;
     if (changes.length < 100) changes.push(`${new Date().toISOString()} ${line}`);
   };
   const watchers: FSWatcher[] = [];

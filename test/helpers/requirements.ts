@@ -29,7 +29,7 @@ function callerFile(): string {
     const match = /\(?((?:file:\/\/)?\/[^():]+\.(?:test\.)?[cm]?[tj]s):\d+:\d+\)?$/.exec(line.trim());
     if (!match) continue;
     const file = match[1]!.replace(/^file:\/\//, '');
-    if (file.endsWith('/requirements.ts') || file.includes('/node_modules/')) continue;
+    if (file.includes('/test/helpers/') || file.includes('/node_modules/')) continue;
     return path.relative(repoRoot, file);
   }
   return '(unknown file)';

@@ -2,7 +2,7 @@
 // views, --require, --import, NODE_OPTIONS, workers), the CANFORK_REGISTER=0 escape hatch, and an undo
 // that leaves nothing patched.
 import childProcess from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,8 @@ const require = createRequire(${JSON.stringify(path.join(packageRoot, 'package.j
 const cjs = require('node:child_process');
 const canfork = require(${JSON.stringify(packageRoot)});
 const names = ${JSON.stringify(NAMES)};
-const patched = names.filter((name) => cjs[name] === canfork[name] && esm[name] === canfork[name]);
+const mark = Symbol.for('canfork.registered');
+const patched = names.filter((name) => cjs[name][mark] === true && esm[name] === cjs[name]);
 const results = [];
 results.push(cjs.execSync('echo execSync').toString().trim());
 results.push(cjs.execFileSync('echo', ['execFileSync']).toString().trim());
@@ -83,10 +84,10 @@ describe('canfork/register', () => {
         const child = cp.spawn('echo', ['from the worker']);
         let out = '';
         child.stdout.on('data', (d) => (out += d));
-        child.on('close', (code) => require('node:worker_threads').parentPort.postMessage({ patched: cp.spawn === canfork.spawn, out, code }));
+        child.on('close', (code) => require('node:worker_threads').parentPort.postMessage({ patched: cp.spawn[Symbol.for('canfork.registered')] === true, out, code }));
       \`;
       const worker = new Worker(workerCode, { eval: true });
-      worker.on('message', (m) => { console.log(JSON.stringify({ ...m, mainPatched: cp.spawn !== require('node:child_process').spawn || cp.spawn === require(${JSON.stringify(packageRoot)}).spawn })); });
+      worker.on('message', (m) => { console.log(JSON.stringify({ ...m, mainPatched: cp.spawn[Symbol.for('canfork.registered')] === true })); });
     `;
     const output = childProcess.execFileSync(process.execPath, ['-e', script], { cwd: packageRoot, encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(output)).toEqual({ patched: true, out: 'from the worker\n', code: 0, mainPatched: false });
@@ -101,8 +102,10 @@ describe('canfork/register', () => {
       expect(canfork.isRegistered()).toBe(true);
       expect(canfork.register()).toBe(undo);
       for (const name of NAMES) {
-        expect((childProcess as unknown as Record<string, unknown>)[name]).toBe(canfork[name]);
-        expect((esm as unknown as Record<string, unknown>)[name]).toBe(canfork[name]);
+        const installed = (childProcess as unknown as Record<string, Record<symbol, unknown>>)[name]!;
+        expect(installed[Symbol.for('canfork.registered')]).toBe(true);
+        expect((installed as unknown as { name: string }).name).toBe(name);
+        expect((esm as unknown as Record<string, unknown>)[name]).toBe(installed);
       }
     } finally {
       undo();
@@ -112,6 +115,41 @@ describe('canfork/register', () => {
     expect({ ...childProcess }).toEqual(before);
     for (const [name, value] of Object.entries(before)) expect((childProcess as unknown as Record<string, unknown>)[name], name).toBe(value);
     for (const [name, value] of Object.entries(esmBefore)) expect((esm as unknown as Record<string, unknown>)[name], name).toBe(value);
+  });
+
+  it('child_process under register ignores canfork\'s own options, as stock child_process does', async () => {
+    // execa passes forceKillAfterDelay to every spawn; processGroup, rlimits, cgroup and killOnParentExit are
+    // just as foreign to child_process. The same call, stock and registered: same process group, same limits,
+    // and no argument error for values canfork itself would refuse.
+    const foreign = { processGroup: true, rlimits: { nofile: 7 }, forceKillAfterDelay: 'soon', cgroup: 'yes', killOnParentExit: 1 };
+    const script = 'read _ _ _ _ pgrp _ < /proc/self/stat; echo "$pgrp $(ulimit -n)"';
+    const run = async (): Promise<string> => {
+      const child = childProcess.spawn('sh', ['-c', script], foreign as unknown as childProcess.SpawnOptions);
+      let out = '';
+      child.stdout!.on('data', (chunk) => (out += chunk));
+      await new Promise((resolve) => child.on('close', resolve));
+      return out;
+    };
+    const stock = await run();
+    const undo = canfork.register();
+    let registered: string;
+    try {
+      registered = await run();
+      const sync = childProcess.spawnSync('sh', ['-c', script], foreign as unknown as childProcess.SpawnSyncOptions).stdout.toString();
+      expect(sync).toBe(stock);
+    } finally {
+      undo();
+    }
+    expect(registered).toBe(stock);
+    // Stock ignores processGroup: the child is in our own process group.
+    const ourGroup = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2];
+    expect(stock.split(' ')[0]).toBe(ourGroup);
+    // The public canfork.spawn does honour them: its child leads a group of its own.
+    const own = canfork.spawn('sh', ['-c', script], { processGroup: true });
+    let ownOut = '';
+    own.stdout!.on('data', (chunk) => (ownOut += chunk));
+    await new Promise((resolve) => own.on('close', resolve));
+    expect(ownOut.split(' ')[0]).toBe(String(own.pid));
   });
 
   it('never takes children it did not start: a child_process child started before register() keeps its exit', async () => {
