@@ -77,11 +77,13 @@ const EXACT_HEX_DIGITS = 13;
 // HEADER's `.` matches none of these (nor '\n'): a line holding one is malformed wherever it is.
 const NOT_IN_LINE = ['\r', '\u2028', '\u2029'];
 
-/** The value of a lowercase hex digit (maps prints %08lx), or -1; NaN past the end of the text gives -1 too. */
+// By character code below 128: the value of a lowercase hex digit (maps prints %08lx), else -1.
+const HEX_DIGITS = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) HEX_DIGITS['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** The value of a lowercase hex digit, or -1; NaN past the end of the text gives -1 too (NaN < 128 is false). */
 function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x61 && code <= 0x66) return code - 0x57;
-  return -1;
+  return code < 128 ? (HEX_DIGITS[code] as number) : -1;
 }
 
 function hexRunEnd(text: string, from: number): number {
