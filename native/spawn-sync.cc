@@ -141,6 +141,7 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
   run.child = SpawnChild(plan);
   Napi::Object result = Napi::Object::New(env);
   if (run.child.errnum != 0) {
+    for (int& fd : run.child.parentFds) CloseFd(fd);
     result.Set("errno", Napi::Number::New(env, run.child.errnum));
     return result;
   }

@@ -202,18 +202,19 @@ rlim_t LimitValue(Napi::Env env, Napi::Value value) {
   return static_cast<rlim_t>(number);
 }
 
-// spawn(plan) -> { pid, pidfd, fds } or { errno }
+// spawn(plan) -> { pid, pidfd, fds } or { errno, fds } (fds: the open parent ends when exec failed)
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SpawnPlan plan = ReadSpawnPlan(env, info[0]);
   SpawnOutcome outcome = SpawnChild(plan);
   Napi::Object result = Napi::Object::New(env);
-  if (outcome.errnum != 0) {
-    result.Set("errno", Napi::Number::New(env, outcome.errnum));
-    return result;
-  }
   Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
   for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));
+  if (outcome.errnum != 0) {
+    result.Set("errno", Napi::Number::New(env, outcome.errnum));
+    result.Set("fds", fds);
+    return result;
+  }
   result.Set("pid", Napi::Number::New(env, outcome.pid));
   result.Set("pidfd", Napi::Number::New(env, outcome.pidfd));
   result.Set("fds", fds);
@@ -295,7 +296,8 @@ SpawnOutcome SpawnChild(SpawnPlan& plan) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (pidfd >= 0) close(pidfd);
-    CloseAll(outcome.parentFds);
+    // The parent ends stay open (their peers died with the child): as libuv, the caller opens them into
+    // its streams even when exec failed, so they read EOF instead of failing. Callers close them.
     outcome.errnum = context.errnum;
     return outcome;
   }

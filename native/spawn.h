@@ -36,12 +36,13 @@ SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value);
 struct SpawnOutcome {
   pid_t pid = -1;
   int pidfd = -1;
-  int errnum = 0;               // nonzero: no child is left running (a failed one was reaped)
+  int errnum = 0;               // nonzero: no child is left running; parentFds stay open only when exec failed
   std::vector<int> parentFds;   // per target: the parent's end of a pipe, else -1
 };
 
 // Clones with CLONE_VM|CLONE_VFORK, runs the plan in the child, returns once the child has exec'd or
-// failed. Never throws: every error comes back as errnum with every fd it opened closed.
+// failed. Never throws: every error comes back as errnum with every fd it opened closed, except the
+// parent ends of pipes when exec itself failed (the caller opens or closes them).
 SpawnOutcome SpawnChild(SpawnPlan& plan);
 
 // waitpid's status word as [kind, value, coreDumped]; kind: 0 exited, 1 signaled, 2 stopped, 3 continued.

@@ -3,10 +3,12 @@ export { mmap, Mapping, tryAllocate, liveMappingCount } from './mmap';
 export type { MmapOptions, TrialResult } from './mmap';
 export { getrlimit, setrlimit, prlimit, RLIMIT_RESOURCES } from './rlimit';
 export type { Rlimit, RlimitResource } from './rlimit';
-export { spawn, spawnSync, SpawnedProcess } from './spawn/index';
+export { spawn, exec, execFile, fork, spawnSync, execSync, execFileSync } from './spawn/index';
 export type {
-  SpawnOptions, SpawnError, SpawnSyncOptions, SpawnSyncReturns, CommonSpawnOptions, StdioOption, StdioEntry,
+  SpawnOptions, CanforkOptions, SupervisionOptions, ExecOptions, ExecFileOptions, ForkOptions, SpawnSyncOptions, SpawnSyncReturns,
+  ExecSyncOptions, ExecFileSyncOptions,
 } from './spawn/index';
+export { register, isRegistered } from './register';
 export { waitpid } from './wait';
 export type { WaitStatus, WaitpidOptions } from './wait';
 export type { SystemError, CodedError } from './errors';

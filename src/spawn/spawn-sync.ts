@@ -1,80 +1,178 @@
-// spawnSync(): the native blocking loop, returned in child_process.spawnSync's shape.
-import { native } from '../binding';
-import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
-import { toWaitStatus } from '../wait';
-import { spawnError, type SpawnError } from './child-process';
-import { normalizeSpawn, STDIO_PIPE, type CommonSpawnOptions } from './options';
+// spawnSync, execSync, execFileSync: child_process's argument rules and result shapes over the native
+// blocking loop (vfork+exec, then poll on the pipes and the pidfd).
+import type {
+  ExecFileSyncOptions as NodeExecFileSyncOptions, ExecSyncOptions as NodeExecSyncOptions,
+  SpawnSyncOptions as NodeSpawnSyncOptions, SpawnSyncReturns,
+} from 'node:child_process';
+import { native, type NativeSpawnPlan, type NativeWaitStatus } from '../binding';
+import { normalizeExecArgs, normalizeExecFileArgs } from './exec';
+import { stdioStringToArray } from './fork';
+import { errnoException, genericNodeError, invalidArgType, invalidArgValue, ipcSyncFork } from './node-errors';
+import {
+  normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateMaxBuffer, validateTimeout, type NormalizedOptions,
+} from './normalize';
+import { buildPlan, STDIO_IGNORE, STDIO_PIPE } from './plan';
+import { signalName } from './signals';
+import type { CanforkOptions } from './spawn';
+import { superviseSync } from './supervise';
 
-export interface SpawnSyncOptions extends CommonSpawnOptions {
-  /** Written to the child's stdin (when it is a pipe), which is then closed. Strings as utf8 (or `encoding`). */
-  input?: string | NodeJS.ArrayBufferView;
-  /** Bytes on one output before the child is killed with killSignal and error ENOBUFS. Default 1 MiB. */
-  maxBuffer?: number;
-  /** Decode outputs; 'buffer' (the default) keeps Buffers. */
-  encoding?: BufferEncoding | 'buffer';
+export interface SpawnSyncOptions extends NodeSpawnSyncOptions, CanforkOptions {
+  /** A new session (setsid), as for spawn; child_process accepts it here too. */
+  detached?: boolean;
+}
+export interface ExecSyncOptions extends NodeExecSyncOptions, CanforkOptions {}
+export interface ExecFileSyncOptions extends NodeExecFileSyncOptions, CanforkOptions {}
+type WithEncoding<T> = T & { encoding: BufferEncoding };
+export type { SpawnSyncReturns };
+
+const MAX_BUFFER = 1024 * 1024;
+const WRAP_TYPES = new Set(['Pipe', 'TTY', 'TCP', 'UDP']);
+
+type NativeSyncResult = { pid: number; status: NativeWaitStatus; output: (Buffer | null)[]; error: number };
+
+function wrappedFd(value: unknown): number | undefined {
+  for (const candidate of [value, (value as { handle?: unknown })?.handle, (value as { _handle?: unknown })?._handle]) {
+    const name = (candidate as { constructor?: { name?: string } } | null | undefined)?.constructor?.name;
+    if (name !== undefined && WRAP_TYPES.has(name)) return (candidate as { fd: number }).fd;
+  }
+  return undefined;
 }
 
-export interface SpawnSyncReturns<T> {
-  pid: number;
-  output: (T | null)[] | null;
-  stdout: T | null;
-  stderr: T | null;
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  error?: SpawnError;
+/** getValidStdio(stdio, true) as native stdio numbers: no handles in the sync case. */
+export function syncStdio(stdio: unknown): number[] {
+  const entries = typeof stdio === 'string' ? stdioStringToArray(stdio) : stdio;
+  if (!Array.isArray(entries)) throw invalidArgValue('stdio', stdio);
+  while (entries.length < 3) entries.push(undefined);
+  const plan: number[] = [];
+  entries.forEach((entry: unknown, index) => {
+    if (entry === null || entry === undefined) entry = index < 3 ? 'pipe' : 'ignore';
+    if (entry === 'ignore') plan.push(STDIO_IGNORE);
+    else if (entry === 'pipe' || entry === 'overlapped' || (typeof entry === 'number' && entry < 0)) plan.push(STDIO_PIPE);
+    else if (entry === 'ipc') throw ipcSyncFork();
+    else if (entry === 'inherit') plan.push(index);
+    else if (typeof entry === 'number') plan.push(entry);
+    else if (typeof (entry as { fd?: unknown }).fd === 'number') plan.push((entry as { fd: number }).fd);
+    else {
+      const fd = wrappedFd(entry);
+      if (fd !== undefined) plan.push(fd);
+      // Node skips Buffers and strings here in the sync case (they are input only through options.input).
+      else if (!(ArrayBuffer.isView(entry) || typeof entry === 'string')) throw invalidArgValue('stdio', entry);
+    }
+  });
+  return plan;
 }
 
-function inputBuffer(input: unknown, encoding: BufferEncoding): Buffer | null {
+function inputBuffer(input: unknown, encoding: unknown): Buffer | null {
   if (input === undefined || input === null) return null;
-  if (typeof input === 'string') return Buffer.from(input, encoding);
   if (ArrayBuffer.isView(input)) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  throw invalidArgType('options.input', 'of type string or an instance of Buffer, TypedArray, or DataView', input);
+  if (typeof input === 'string') return Buffer.from(input, encoding as BufferEncoding);
+  throw invalidArgType('options.stdio[0]', ['Buffer', 'TypedArray', 'DataView', 'string'], input);
 }
 
-function maxBufferBytes(value: unknown): number {
-  if (value === undefined) return 1024 * 1024;
-  if (typeof value !== 'number') throw invalidArgType('options.maxBuffer', 'of type number', value);
-  if (Number.isNaN(value) || value < 0) throw outOfRange('options.maxBuffer', 'a positive number', value);
-  return value;
+function runNative(plan: NativeSpawnPlan, input: Buffer | null, options: NormalizedOptions, killSignal: number,
+  processGroup: boolean, supervisionArgs: number[]): NativeSyncResult | number {
+  const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : 0;
+  const run = native.spawnSync as unknown as (...args: unknown[]) => NativeSyncResult | { errno: number } | number;
+  const result = run(plan, input, timeout, killSignal, processGroup, options.maxBuffer as number, ...supervisionArgs);
+  if (typeof result === 'number') return result;
+  if ('errno' in result) return -Math.abs(result.errno);
+  return { ...result, error: -Math.abs(result.error) };
 }
 
-export function spawnSync(command: string, args: readonly string[], options: SpawnSyncOptions & { encoding: BufferEncoding }): SpawnSyncReturns<string>;
-export function spawnSync(command: string, options: SpawnSyncOptions & { encoding: BufferEncoding }): SpawnSyncReturns<string>;
-export function spawnSync(command: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
-/**
- * Runs `command` to completion with vfork+exec, blocking the thread, like child_process.spawnSync.
- * Never throws for what happens at run time: a missing program, a timeout (ETIMEDOUT) or too much
- * output (ENOBUFS) come back as `error` (`syscall: 'spawnSync <cmd>'`).
- * @throws TypeError ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE, RangeError ERR_OUT_OF_RANGE.
- */
-export function spawnSync(
-  command: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions,
-): SpawnSyncReturns<Buffer | string> {
-  if (args !== undefined && args !== null && !Array.isArray(args) && typeof args === 'object') {
-    options = args as SpawnSyncOptions;
-    args = undefined;
+function syncResult(native: NativeSyncResult | number, options: NormalizedOptions): SpawnSyncReturns<Buffer | string> {
+  const result: Record<string, unknown> = {};
+  let errnum: number;
+  if (typeof native === 'number') {
+    errnum = native;
+    Object.assign(result, { error: errnum, status: null, signal: null, output: null, pid: 0 });
+  } else {
+    errnum = native.error;
+    const [kind, value] = native.status;
+    if (errnum !== 0) result.error = errnum;
+    result.status = kind === 1 ? null : value;
+    result.signal = kind === 1 ? signalName(value) ?? '' : null;
+    result.output = native.output;
+    result.pid = native.pid;
   }
-  const normalized = normalizeSpawn(command, args, options);
-  const encoding = options?.encoding ?? 'buffer';
-  if (encoding !== 'buffer' && !Buffer.isEncoding(encoding)) throw invalidArgValue('options.encoding', encoding, 'is invalid encoding');
-  const input = normalized.plan.stdio[0] === STDIO_PIPE ? inputBuffer(options?.input, encoding === 'buffer' ? 'utf8' : encoding) : null;
-  const result = native.spawnSync(
-    normalized.plan, input, normalized.timeoutMs, normalized.killSignal, normalized.processGroup, maxBufferBytes(options?.maxBuffer),
-  );
-  const fail = (errnum: number): SpawnError => spawnError(errnum, `spawnSync ${normalized.file}`, normalized.file, normalized.spawnargs);
-  if ('errno' in result) {
-    return { error: fail(result.errno), status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null };
+  const output = result.output as (Buffer | string | null)[] | null;
+  const { encoding } = options;
+  if (output && encoding && encoding !== 'buffer') {
+    for (let index = 0; index < output.length; index++) {
+      const item = output[index];
+      if (item) output[index] = (item as Buffer).toString(encoding as BufferEncoding);
+    }
   }
-  const status = toWaitStatus(result.pid, result.status);
-  const output = encoding === 'buffer' ? result.output : result.output.map((buffer) => buffer?.toString(encoding) ?? null);
-  const returns: SpawnSyncReturns<Buffer | string> = {
-    pid: result.pid,
-    output,
-    stdout: output[1] ?? null,
-    stderr: output[2] ?? null,
-    status: status.kind === 'exited' ? status.exitCode : null,
-    signal: status.kind === 'signaled' && typeof status.signal === 'string' ? status.signal : null,
-  };
-  if (result.error !== 0) returns.error = fail(result.error);
-  return returns;
+  result.stdout = output && output[1];
+  result.stderr = output && output[2];
+  if (errnum !== 0) {
+    const error = errnoException(errnum, `spawnSync ${options.file}`) as NodeJS.ErrnoException & { spawnargs: string[] };
+    error.path = options.file;
+    error.spawnargs = options.args.slice(1);
+    result.error = error;
+  }
+  return result as unknown as SpawnSyncReturns<Buffer | string>;
+}
+
+export function spawnSync(command: string, options: WithEncoding<SpawnSyncOptions>): SpawnSyncReturns<string>;
+export function spawnSync(command: string, args: readonly string[], options: WithEncoding<SpawnSyncOptions>): SpawnSyncReturns<string>;
+export function spawnSync(command: string, options?: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
+export function spawnSync(command: string, args?: readonly string[], options?: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
+/** child_process.spawnSync without fork: the same result object, errors, maxBuffer (ENOBUFS), timeout (ETIMEDOUT). */
+export function spawnSync(command: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions): SpawnSyncReturns<Buffer | string> {
+  const opts = { maxBuffer: MAX_BUFFER, ...normalizeSpawnArguments(command, args, options) } as NormalizedOptions;
+  validateTimeout(opts.timeout);
+  validateMaxBuffer(opts.maxBuffer);
+  const killSignal = sanitizeKillSignal(opts.killSignal) ?? 15;
+  opts.killSignal = killSignal;
+  const stdio = syncStdio(opts.stdio || 'pipe');
+  // Checked whatever stdio[0] is, as Node does; written only into a pipe.
+  const input = opts.input ? inputBuffer(opts.input, opts.encoding) : null;
+  const extras = readExtras(opts);
+  const plan = buildPlan(opts, stdio, extras);
+  const supervision = superviseSync(extras.supervision);
+  supervision?.beforeSpawn(plan);
+  try {
+    const supervisionArgs = supervision === undefined ? [] : [supervision.forceKillAfterMs, supervision.cgroupKillFd];
+    return syncResult(runNative(plan, stdio[0] === STDIO_PIPE ? input : null, opts, killSignal, extras.processGroup, supervisionArgs), opts);
+  } finally {
+    supervision?.release();
+  }
+}
+
+function checkExecSyncError(ret: SpawnSyncReturns<Buffer | string>, args: unknown[] | undefined, cmd?: string): Error | undefined {
+  if (ret.error) return Object.assign(ret.error, ret);
+  if (ret.status !== 0) {
+    let message = `Command failed: ${cmd || (args ?? []).join(' ')}`;
+    if (ret.stderr && ret.stderr.length > 0) message += `\n${ret.stderr.toString()}`;
+    return genericNodeError(message, ret);
+  }
+  return undefined;
+}
+
+export function execFileSync(file: string, options: WithEncoding<ExecFileSyncOptions>): string;
+export function execFileSync(file: string, args: readonly string[], options: WithEncoding<ExecFileSyncOptions>): string;
+export function execFileSync(file: string, options?: ExecFileSyncOptions): Buffer;
+export function execFileSync(file: string, args?: readonly string[], options?: ExecFileSyncOptions): Buffer;
+/** child_process.execFileSync without fork: throws Node's error (status, signal, output, stdout, stderr). */
+export function execFileSync(file: unknown, args?: unknown, options?: unknown): Buffer | string {
+  const normalized = normalizeExecFileArgs(file, args, options, undefined);
+  const inheritStderr = !normalized.options.stdio;
+  const ret: SpawnSyncReturns<Buffer | string> = spawnSync(normalized.file as string, normalized.args as string[], normalized.options as SpawnSyncOptions);
+  if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr);
+  const error = checkExecSyncError(ret, [normalized.options.argv0 || normalized.file, ...normalized.args]);
+  if (error) throw error;
+  return ret.stdout;
+}
+
+export function execSync(command: string, options: WithEncoding<ExecSyncOptions>): string;
+export function execSync(command: string, options?: ExecSyncOptions): Buffer;
+/** child_process.execSync without fork: `/bin/sh -c command`. */
+export function execSync(command: string, options?: ExecSyncOptions): Buffer | string {
+  const normalized = normalizeExecArgs(command, options, null);
+  const inheritStderr = !normalized.options.stdio;
+  const ret: SpawnSyncReturns<Buffer | string> = spawnSync(normalized.file, normalized.options as SpawnSyncOptions);
+  if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr);
+  const error = checkExecSyncError(ret, undefined, command);
+  if (error) throw error;
+  return ret.stdout;
 }

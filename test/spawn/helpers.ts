@@ -1,6 +1,6 @@
 // Small helpers for the spawn tests: collect a child's output and its events.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { SpawnedProcess } from '../../src/index';
+import type { ChildProcess } from 'node:child_process';
 
 export interface Finished {
   stdout: string;
@@ -12,7 +12,7 @@ export interface Finished {
 }
 
 /** Resolves on 'close' with everything the child printed and every event in order. */
-export function finished(child: SpawnedProcess): Promise<Finished> {
+export function finished(child: ChildProcess): Promise<Finished> {
   const result: Finished = { stdout: '', stderr: '', exit: null, close: [null, null], error: null, events: [] };
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (result.stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (result.stderr += chunk));

@@ -4,10 +4,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type SpawnedProcess } from '../../src/index';
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from '../../src/index';
 import { finished, openFds, zombieChildren } from './helpers';
 
-function exitOf(child: SpawnedProcess | ReturnType<typeof cpSpawn>): Promise<[number | null, string | null]> {
+function exitOf(child: ChildProcess): Promise<[number | null, string | null]> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
 }
 

@@ -3,17 +3,18 @@ import { spawn as cpSpawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { liveMappingCount, spawn, spawnSync, type SpawnedProcess } from '../../src/index';
+import type { ChildProcess } from 'node:child_process';
+import { liveMappingCount, spawn, spawnSync } from '../../src/index';
 import { mappingCount, openFdCount, rssBytes, settle, zombieChildren } from './helpers';
 
 const MiB = 2 ** 20;
 const distEntry = JSON.stringify(require.resolve('../../dist/index.js'));
 
-function exitOf(child: SpawnedProcess): Promise<[number | null, string | null]> {
+function exitOf(child: ChildProcess): Promise<[number | null, string | null]> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
 }
 
-function outputOf(child: SpawnedProcess): Promise<string> {
+function outputOf(child: ChildProcess): Promise<string> {
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   return new Promise((resolve) => child.once('close', () => resolve(out)));

@@ -1,0 +1,77 @@
+// spawn(): child_process.spawn's steps, with a ChildProcess that drives canfork's process handle.
+import type { ChildProcess, SpawnOptions as NodeSpawnOptions } from 'node:child_process';
+import { addAbortListener } from 'node:events';
+import { createChildProcess } from './child';
+import { AbortError } from './node-errors';
+import {
+  nodeMajor, normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateAbortSignal, validateTimeout, type NormalizedOptions,
+} from './normalize';
+import { ProcessHandle } from './process-handle';
+import type { Rlimit, RlimitResource } from '../rlimit';
+import { superviseAsync, type SupervisionOptions } from './supervise';
+
+/** What every canfork spawn function takes beside Node's options. */
+export interface CanforkOptions extends SupervisionOptions {
+  /** The child leads a new process group (setpgid(0, 0)); kill() and the timeout signal the whole group. */
+  processGroup?: boolean;
+  /** Applied in the child only, before exec. A number sets soft and hard; a missing side keeps ours. */
+  rlimits?: Partial<Record<RlimitResource, number | Partial<Rlimit>>>;
+}
+
+export interface SpawnOptions extends NodeSpawnOptions, CanforkOptions {}
+
+/** Starts the child of already-normalised options: the part spawn() and fork() share with execFile(). */
+export function spawnNormalized(options: NormalizedOptions): ChildProcess {
+  validateTimeout(options.timeout);
+  validateAbortSignal(options.signal, 'options.signal');
+  const killSignal = sanitizeKillSignal(options.killSignal);
+  const extras = readExtras(options);
+  const handle = new ProcessHandle(extras, superviseAsync(extras.supervision));
+  const child = createChildProcess(handle);
+  child.spawn(options);
+  const timeout = options.timeout as number | undefined;
+  if (timeout !== undefined && timeout !== null && timeout > 0) {
+    let timer: NodeJS.Timeout | null = setTimeout(() => {
+      if (timer === null) return;
+      try {
+        child.kill(killSignal);
+      } catch (error) {
+        child.emit('error', error);
+      }
+      timer = null;
+    }, timeout);
+    // Node 24 clears it on 'close' (which follows 'exit', or 'error' when the spawn failed); Node 20 on 'exit'.
+    child.once(nodeMajor >= 24 ? 'close' : 'exit', () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    });
+  }
+  const signal = options.signal as AbortSignal | undefined;
+  if (signal) {
+    const onAbort = (): void => {
+      try {
+        if (child.kill(killSignal)) child.emit('error', new AbortError(undefined, { cause: signal.reason }));
+      } catch (error) {
+        child.emit('error', error);
+      }
+    };
+    if (signal.aborted) {
+      process.nextTick(onAbort);
+    } else {
+      const listener = addAbortListener(signal, onAbort);
+      child.once('exit', () => listener[Symbol.dispose]());
+    }
+  }
+  return child;
+}
+
+export function spawn(command: string, options?: SpawnOptions): ChildProcess;
+export function spawn(command: string, args?: readonly string[], options?: SpawnOptions): ChildProcess;
+/**
+ * child_process.spawn without fork: the child is started with vfork+exec (no copy of this process's page
+ * tables, no overcommit charge), and the result is Node's own ChildProcess. Takes Node's options plus
+ * `processGroup`, `rlimits` and the supervision options.
+ */
+export function spawn(command: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions): ChildProcess {
+  return spawnNormalized(normalizeSpawnArguments(command, args, options));
+}
