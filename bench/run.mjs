@@ -30,7 +30,8 @@ const peerPackages = {
   bun: { spec: '@oven/bun-linux-x64@1.4.5', binary: 'node_modules/@oven/bun-linux-x64/bin/bun', env: 'CANFORK_BENCH_BUN' },
   deno: { spec: 'deno@2.9.6', binary: 'node_modules/@deno/linux-x64-glibc/deno', env: 'CANFORK_BENCH_DENO' },
 };
-const registerBuilt = existsSync(path.join(benchDir, '..', 'dist', 'register.js'));
+// canfork/register's require entry (package.json "exports"): measured once it is built.
+const registerBuilt = existsSync(path.join(benchDir, '..', 'dist', 'register-require.js'));
 // Headroom left for the other users of a shared machine when an RSS level is held.
 const spareBytes = 3 * GiB;
 
@@ -337,7 +338,7 @@ async function main() {
   };
   const peers = preparePeers(results);
   results.peers = Object.fromEntries(Object.entries(peers).map(([name, peer]) => [name, peer && { version: peer.version }]));
-  if (!registerBuilt) results.notes.push('canfork/register: not measured, dist/register.js is not built in this tree yet');
+  if (!registerBuilt) results.notes.push('canfork/register: not measured, dist/register-require.js is not built in this tree yet');
   for (const gib of settings.rssLevels) await measureRssLevel(gib * GiB, baseline, peers, results);
   await measureMemory(results);
   await measureCgroupCost(results);

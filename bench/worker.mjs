@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
 const request = JSON.parse(process.argv[2] ?? '{}');
 // canfork/register (package.json "exports"): loaded only when asked, before anything is timed.
-if (request.register) require('../dist/register.js');
+if (request.register) require('../dist/register-require.js');
 /**
  * Which canfork entry points can be measured: exported by dist/index.js and working. While issues #3
  * and #4 land, dist/ may export a stub or a function whose native half is not built yet; those get
