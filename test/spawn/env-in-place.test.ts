@@ -14,7 +14,9 @@ afterEach(() => {
   removeAdded();
 });
 
-async function envOfAsync(start: typeof spawn | typeof childProcess.spawn): Promise<string> {
+type Start = (file: string, args: string[], options: childProcess.SpawnOptions) => childProcess.ChildProcess;
+
+async function envOfAsync(start: Start): Promise<string> {
   const child = start('/usr/bin/env', [], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
