@@ -334,6 +334,8 @@ async function main() {
   const baseline = compileBaseline();
   const results = {
     machine: describeMachine(), mode: quick ? 'quick' : 'full', startedAt: started.toISOString(), source: sourceVersion(),
+    // Free text from whoever ran it: what else the machine was doing (the load figures below are measured).
+    conditions: process.env.CANFORK_BENCH_CONDITIONS ?? null,
     peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, notes: [],
   };
   const peers = preparePeers(results);

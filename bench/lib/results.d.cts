@@ -78,6 +78,8 @@ export interface BenchResults {
   durationSeconds?: number;
   /** The commit measured; uncommittedSources when src/ or native/ differed from it. */
   source?: { commit: string; uncommittedSources: boolean } | null;
+  /** What else the machine was doing, as the runner described it ($CANFORK_BENCH_CONDITIONS). */
+  conditions?: string | null;
   /** The peer runtimes that ran, null where one could not be had. */
   peers?: Record<string, { version: string } | null>;
   spawn: SpawnRow[];
