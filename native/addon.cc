@@ -1,28 +1,14 @@
-// Registers every syscall family and the per-instance state. Nothing here talks to the kernel.
+// Registers every syscall family and the per-instance state, and holds the entry guard.
+#include "addon.h"
+
 #include <dlfcn.h>
 
 #include <mutex>
-
-#include "addon.h"
+#include <string>
 
 namespace canfork {
 
 AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
-
-Napi::Error SystemError(Napi::Env env, int errnum, const char* syscall, const char* path) {
-  AddonState& state = State(env);
-  if (state.systemErrorFactory.IsEmpty()) {
-    // Only reachable when the binding is used without src/binding.ts.
-    Napi::Error error = Napi::Error::New(env, std::string(syscall) + " failed: errno " + std::to_string(errnum));
-    error.Set("errno", Napi::Number::New(env, -errnum));
-    error.Set("syscall", Napi::String::New(env, syscall));
-    return error;
-  }
-  Napi::Value pathValue = path ? Napi::String::New(env, path) : env.Undefined();
-  Napi::Value error = state.systemErrorFactory.Call(
-      {Napi::Number::New(env, errnum), Napi::String::New(env, syscall), pathValue});
-  return Napi::Error(env, error);
-}
 
 double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsNumber()) {
@@ -38,10 +24,31 @@ bool BoolArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return info[index].As<Napi::Boolean>().Value();
 }
 
-static void SetSystemErrorFactory(const Napi::CallbackInfo& info) {
-  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "factory must be a function");
-  State(info.Env()).systemErrorFactory = Napi::Persistent(info[0].As<Napi::Function>());
+namespace detail {
+
+bool CanEnter(napi_env env) {
+  bool pending = false;
+  return napi_is_exception_pending(env, &pending) == napi_ok && !pending;
 }
+
+void ThrowIfPossible(napi_env env, const Napi::Error& error) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return;
+  try {
+    napi_value value = error.Value();
+    if (value != nullptr) napi_throw(env, value);  // fails harmlessly while the environment stops
+  } catch (...) {
+  }
+}
+
+void Export(Napi::Env env, Napi::Object exports, const char* name, napi_callback callback) {
+  napi_value function;
+  napi_status status = napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function);
+  NAPI_THROW_IF_FAILED_VOID(env, status);
+  exports.Set(name, Napi::Value(env, function));
+}
+
+}  // namespace detail
 
 // Node dlclose()s an addon that only a worker loaded when that worker exits. Children that outlive
 // their worker are still reaped by a thread running this library's code (exit-watch.cc), so the
@@ -60,7 +67,7 @@ static void PinLibrary() {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   PinLibrary();
   env.SetInstanceData(new AddonState());
-  exports.Set("setSystemErrorFactory", Napi::Function::New(env, SetSystemErrorFactory, "setSystemErrorFactory"));
+  InitConstants(env, exports);
   InitMmap(env, exports);
   InitRlimit(env, exports);
   InitSpawn(env, exports);

@@ -1,8 +1,17 @@
-// Shared declarations for the canfork addon: per-instance state, the system-error door, and the
-// registration function of each syscall family (one .cc each).
+// Shared declarations for the canfork addon: per-instance state, the one entry guard every exported
+// function goes through, and the registration function of each syscall family (one .cc each).
+//
+// The error contract: a syscall that fails comes back as a negative errno number (or a negative errno
+// field), never as a thrown error; src/errors.ts alone turns those into Node-style errors. Only a
+// malformed argument throws, and only a TypeError or RangeError.
 #pragma once
 
 #include <napi.h>
+#include <sys/types.h>
+
+#if !defined(NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS)
+#error "build with NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS (binding.gyp, CMakeLists.txt)"
+#endif
 
 namespace canfork {
 
@@ -11,8 +20,6 @@ struct ExitWatchers;  // native/exit-watch.cc
 // Everything an addon instance (main thread or worker) owns. Set with SetInstanceData so that
 // each worker that loads the addon gets its own copy.
 struct AddonState {
-  // Builds a Node-style system error; handed to native once by src/binding.ts.
-  Napi::FunctionReference systemErrorFactory;
   // The pidfd polls of spawned children on this instance's loop; frees itself at teardown.
   ExitWatchers* exitWatchers = nullptr;
   // getrlimit/prlimit write [soft, hard] here rather than allocate an array per call (native/rlimit.cc).
@@ -22,9 +29,6 @@ struct AddonState {
 
 AddonState& State(Napi::Env env);
 
-// A Node-style system error for `errnum` (positive errno): code, negative errno, syscall, path.
-Napi::Error SystemError(Napi::Env env, int errnum, const char* syscall, const char* path = nullptr);
-
 // Number.MAX_SAFE_INTEGER: lengths and limits above it cannot cross from JavaScript exactly.
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
@@ -33,6 +37,47 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;
 double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 bool BoolArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 
+using EntryFunction = Napi::Value (*)(const Napi::CallbackInfo&);
+
+namespace detail {
+bool CanEnter(napi_env env);
+void ThrowIfPossible(napi_env env, const Napi::Error& error);
+
+// The C callback Node calls. Nothing thrown in `Function` leaves it: a Napi::Error becomes a JavaScript
+// exception when the environment can still take one (a worker being terminated cannot, and throwing
+// into it would end the process), anything else is dropped. A call made while an exception is already
+// pending does nothing.
+template <EntryFunction Function>
+napi_value Entry(napi_env env, napi_callback_info callbackInfo) noexcept {
+  if (!CanEnter(env)) return nullptr;
+  try {
+    Napi::CallbackInfo info(env, callbackInfo);
+    return Function(info);
+  } catch (const Napi::Error& error) {
+    ThrowIfPossible(env, error);
+  } catch (...) {
+  }
+  return nullptr;
+}
+
+void Export(Napi::Env env, Napi::Object exports, const char* name, napi_callback callback);
+}  // namespace detail
+
+// Every function the addon exports is registered here, so every one runs inside the guard above.
+template <EntryFunction Function>
+void Export(Napi::Env env, Napi::Object exports, const char* name) {
+  detail::Export(env, exports, name, detail::Entry<Function>);
+}
+
+// A child whose pid has gone to JavaScript but whose exit nobody watches yet: reaped at teardown if
+// watchExit never claims it (a worker terminated between spawn and watchExit). native/exit-watch.cc.
+void AwaitWatch(Napi::Env env, pid_t pid);
+// Reaps (pid, pidfd) on a thread that outlives this instance, closing the pidfd.
+void ReapInBackground(pid_t pid, int pidfd);
+// A waitpid() from JavaScript reaped this pid: it needs no watch any more.
+void ForgetChild(Napi::Env env, pid_t pid);
+
+void InitConstants(Napi::Env env, Napi::Object exports);
 void InitMmap(Napi::Env env, Napi::Object exports);
 void InitRlimit(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);

@@ -3,18 +3,25 @@
 // becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <cerrno>
+#include <cmath>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "spawn.h"
+#include "addon.h"
+#include "core/eintr.h"
+#include "core/vfork.h"
+#include "plan.h"
 
 namespace canfork {
 
@@ -34,6 +41,7 @@ struct ExitWatchers {
   napi_env env;
   uv_loop_t* loop;
   std::unordered_map<uint32_t, ExitWatch*> live;
+  std::unordered_set<pid_t> awaitingWatch;  // spawned, pid handed to JavaScript, watchExit not yet called
   uint32_t nextId = 1;
   bool tearingDown = false;
   size_t pendingCloses = 0;  // uv_close called, close callback not yet run
@@ -41,6 +49,29 @@ struct ExitWatchers {
 };
 
 namespace {
+
+ExitWatchers& Watchers(Napi::Env env) { return *State(env).exitWatchers; }
+
+// Reaps children whose exit is nobody's to deliver any more (their worker stopped), which left
+// unreaped would stay zombies until the process ends. Only for this rare case is there a thread, one
+// per batch, polling all its pidfds at once; it runs this library's code, which PinLibrary keeps mapped.
+void ReapAllInBackground(std::vector<std::pair<pid_t, int>> children) {
+  if (children.empty()) return;
+  std::thread([children = std::move(children)]() mutable {
+    while (!children.empty()) {
+      std::vector<struct pollfd> polled;
+      for (auto& child : children) polled.push_back({child.second, POLLIN, 0});
+      if (core::RetryOnEintr([&] { return poll(polled.data(), polled.size(), -1); }) < 0) break;
+      for (size_t i = children.size(); i-- > 0;) {
+        if (polled[i].revents == 0) continue;
+        int status;
+        if (core::WaitExactly(children[i].first, &status, WNOHANG) == 0) continue;
+        close(children[i].second);
+        children.erase(children.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+  }).detach();
+}
 
 void OnClosed(uv_handle_t* handle) {
   ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
@@ -64,11 +95,11 @@ void StopWatching(ExitWatch* watch) {
   uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll), OnClosed);
 }
 
-// Calls callback(errno, kind, value, coreDumped) through MakeCallback, so nextTicks and promise jobs
-// run after it as after any Node I/O callback; a throw becomes an uncaughtException. This runs inside a
+// Calls callback(err, kind, value, coreDumped) through MakeCallback, so nextTicks and promise jobs run
+// after it as after any Node I/O callback; a throw becomes an uncaughtException. This runs inside a
 // libuv callback: no C++ exception may leave it (that is std::terminate), including the ones N-API
 // calls raise while a worker's environment is shutting down and can no longer run JavaScript.
-void Deliver(ExitWatch* watch, int reapErrno, int status) {
+void Deliver(ExitWatch* watch, int reapError, int status) {
   Napi::Env env(watch->owner->env);
   // Opened outside the try: the caught Napi::Error reads its value through a reference, which needs a
   // live scope (without one V8 aborts the process).
@@ -80,14 +111,17 @@ void Deliver(ExitWatch* watch, int reapErrno, int status) {
     if (napi_get_reference_value(env, watch->callback, &callbackValue) == napi_ok) {
       Napi::Function(env, callbackValue)
           .MakeCallback(env.Global(),
-                        {Napi::Number::New(env, reapErrno), decoded.Get(0u), decoded.Get(1u), decoded.Get(2u)},
+                        {Napi::Number::New(env, reapError), decoded.Get(0u), decoded.Get(1u), decoded.Get(2u)},
                         watch->asyncContext);
     }
   } catch (const Napi::Error& error) {
     // A listener threw: uncaughtException. When the environment is stopping (a worker's process.exit),
     // JavaScript cannot run any more and Node drops it.
-    napi_value value = error.Value();
-    if (value != nullptr) napi_fatal_exception(env, value);
+    try {
+      napi_value value = error.Value();
+      if (value != nullptr) napi_fatal_exception(env, value);
+    } catch (...) {
+    }
   } catch (...) {
   }
   napi_close_handle_scope(env, scope);
@@ -96,85 +130,85 @@ void Deliver(ExitWatch* watch, int reapErrno, int status) {
 void OnReadable(uv_poll_t* handle, int status, int events) {
   ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
   int waitStatus = 0;
-  pid_t reaped;
-  do {
-    reaped = waitpid(watch->pid, &waitStatus, WNOHANG);
-  } while (reaped < 0 && errno == EINTR);
+  pid_t reaped = core::WaitExactly(watch->pid, &waitStatus, WNOHANG);
   if (reaped == 0) return;  // not a zombie yet: keep polling
-  int reapErrno = reaped < 0 ? errno : 0;  // ECHILD: someone else reaped it (a waitpid(pid) call)
+  int reapError = reaped < 0 ? reaped : 0;  // -ECHILD: someone else reaped it (a waitpid(pid) call)
   // uv_close frees the watch only from its close callback, in a later loop phase: still valid below.
   bool deliverable = !watch->owner->tearingDown;
   StopWatching(watch);
-  if (deliverable) Deliver(watch, reapErrno, waitStatus);
+  if (deliverable) Deliver(watch, reapError, waitStatus);
 }
 
-ExitWatchers& Watchers(Napi::Env env) { return *State(env).exitWatchers; }
-
-// watchExit(pid, pidfd, callback) -> id. The watch owns the pidfd from here on.
+// watchExit(pid, pidfd, callback) -> id, or a negative errno when the pidfd cannot be polled. The watch
+// owns the pidfd from here on.
 Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = static_cast<pid_t>(NumberArg(info, 0, "pid"));
-  int pidfd = static_cast<int>(NumberArg(info, 1, "pidfd"));
+  double pidNumber = NumberArg(info, 0, "pid");
+  double pidfdNumber = NumberArg(info, 1, "pidfd");
+  if (!(pidNumber >= 1 && pidNumber <= core::kPidMaxLimit) || std::floor(pidNumber) != pidNumber) {
+    throw Napi::RangeError::New(env, "pid must be a positive integer");
+  }
+  if (!(pidfdNumber >= 0 && pidfdNumber <= INT32_MAX) || std::floor(pidfdNumber) != pidfdNumber) {
+    throw Napi::RangeError::New(env, "pidfd must be a file descriptor");
+  }
   if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "callback must be a function");
   ExitWatchers& owner = Watchers(env);
   ExitWatch* watch = new ExitWatch{};
   watch->owner = &owner;
-  watch->pid = pid;
-  watch->pidfd = pidfd;
-  int initResult = uv_poll_init(owner.loop, &watch->poll, pidfd);
+  watch->pid = static_cast<pid_t>(pidNumber);
+  watch->pidfd = static_cast<int>(pidfdNumber);
+  int initResult = uv_poll_init(owner.loop, &watch->poll, watch->pidfd);
   if (initResult != 0) {
     delete watch;
-    throw SystemError(env, -initResult, "uv_poll_init");
+    return Napi::Number::New(env, initResult);  // libuv's errors are negative errnos on Linux
   }
   watch->poll.data = watch;
   watch->id = owner.nextId++;
   napi_create_reference(env, info[2], 1, &watch->callback);
   napi_async_init(env, Napi::Object::New(env), Napi::String::New(env, "canfork:ChildExit"), &watch->asyncContext);
   owner.live[watch->id] = watch;
+  owner.awaitingWatch.erase(watch->pid);
   uv_poll_start(&watch->poll, UV_READABLE, OnReadable);
   return Napi::Number::New(env, watch->id);
 }
 
-// setExitWatchRef(id, ref): an unref'd watch does not keep the loop alive, as ChildProcess.unref().
-void SetExitWatchRef(const Napi::CallbackInfo& info) {
+ExitWatch* FindWatch(const Napi::CallbackInfo& info) {
   ExitWatchers& owner = Watchers(info.Env());
   auto found = owner.live.find(static_cast<uint32_t>(NumberArg(info, 0, "id")));
-  if (found == owner.live.end()) return;
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&found->second->poll);
-  if (BoolArg(info, 1, "ref")) {
-    uv_ref(handle);
-  } else {
-    uv_unref(handle);
-  }
+  return found == owner.live.end() ? nullptr : found->second;
 }
 
-Napi::Value LiveExitWatchCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(Watchers(info.Env()).live.size()));
-}
-
-// Reaps children that outlived their worker: their exit is nobody's to deliver any more, but left
-// unreaped they would stay zombies until the process ends. Only for this rare case is there a thread,
-// one per torn-down instance, polling all its leftover pidfds at once.
-void ReapInBackground(std::vector<std::pair<pid_t, int>> children) {
-  std::thread([children = std::move(children)]() mutable {
-    while (!children.empty()) {
-      std::vector<struct pollfd> polled;
-      for (auto& child : children) polled.push_back({child.second, POLLIN, 0});
-      if (poll(polled.data(), polled.size(), -1) < 0 && errno != EINTR) break;
-      for (size_t i = children.size(); i-- > 0;) {
-        if (polled[i].revents == 0) continue;
-        int status;
-        pid_t reaped = waitpid(children[i].first, &status, WNOHANG);
-        if (reaped == 0) continue;
-        close(children[i].second);
-        children.erase(children.begin() + static_cast<std::ptrdiff_t>(i));
-      }
+// setExitWatchRef(id, ref): an unref'd watch does not keep the loop alive, as ChildProcess.unref().
+Napi::Value SetExitWatchRef(const Napi::CallbackInfo& info) {
+  ExitWatch* watch = FindWatch(info);
+  bool ref = BoolArg(info, 1, "ref");
+  if (watch != nullptr) {
+    uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&watch->poll);
+    if (ref) {
+      uv_ref(handle);
+    } else {
+      uv_unref(handle);
     }
-  }).detach();
+  }
+  return info.Env().Undefined();
+}
+
+// signalWatched(id, signal) -> 0 or a negative errno. pidfd_send_signal on the watch's own pidfd, so a
+// reaped and recycled pid is never signalled: -ESRCH once the child has been reaped.
+Napi::Value SignalWatched(const Napi::CallbackInfo& info) {
+  ExitWatch* watch = FindWatch(info);
+  double signal = NumberArg(info, 1, "signal");
+  if (!(signal >= 0 && signal < NSIG) || std::floor(signal) != signal) {
+    throw Napi::RangeError::New(info.Env(), "signal out of range");
+  }
+  if (watch == nullptr) return Napi::Number::New(info.Env(), -ESRCH);
+  long sent = syscall(SYS_pidfd_send_signal, watch->pidfd, static_cast<int>(signal), nullptr, 0);
+  return Napi::Number::New(info.Env(), sent == 0 ? 0 : -errno);
 }
 
 // Environment teardown (worker exit): close every poll; Node keeps the loop running until the last
-// close callback removes this hook, so uv_loop_close never meets an open handle.
+// close callback removes this hook, so uv_loop_close never meets an open handle. Children still running
+// (watched, or spawned and never watched) are reaped in the background.
 void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
   ExitWatchers* owner = static_cast<ExitWatchers*>(data);
   owner->tearingDown = true;
@@ -183,7 +217,13 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
     int pidfd = fcntl(entry.second->pidfd, F_DUPFD_CLOEXEC, 0);
     if (pidfd >= 0) leftovers.emplace_back(entry.second->pid, pidfd);
   }
-  if (!leftovers.empty()) ReapInBackground(std::move(leftovers));
+  for (pid_t pid : owner->awaitingWatch) {
+    // Not reaped yet (waitpid() forgets what it reaps), so the pid still names our child.
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd >= 0) leftovers.emplace_back(pid, pidfd);
+  }
+  owner->awaitingWatch.clear();
+  ReapAllInBackground(std::move(leftovers));
   if (owner->live.empty() && owner->pendingCloses == 0) {
     napi_remove_async_cleanup_hook(handle);
     delete owner;
@@ -195,15 +235,24 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
 
 }  // namespace
 
+void AwaitWatch(Napi::Env env, pid_t pid) { Watchers(env).awaitingWatch.insert(pid); }
+
+void ForgetChild(Napi::Env env, pid_t pid) { Watchers(env).awaitingWatch.erase(pid); }
+
+void ReapInBackground(pid_t pid, int pidfd) { ReapAllInBackground({{pid, pidfd}}); }
+
 void InitExitWatch(Napi::Env env, Napi::Object exports) {
   ExitWatchers* owner = new ExitWatchers();
   owner->env = env;
-  if (napi_get_uv_event_loop(env, &owner->loop) != napi_ok) throw Napi::Error::New(env, "no uv loop");
+  if (napi_get_uv_event_loop(env, &owner->loop) != napi_ok) {
+    delete owner;
+    throw Napi::Error::New(env, "no uv loop");
+  }
   napi_add_async_cleanup_hook(env, TearDown, owner, &owner->cleanupHandle);
   State(env).exitWatchers = owner;
-  exports.Set("watchExit", Napi::Function::New(env, WatchExit, "watchExit"));
-  exports.Set("setExitWatchRef", Napi::Function::New(env, SetExitWatchRef, "setExitWatchRef"));
-  exports.Set("liveExitWatchCount", Napi::Function::New(env, LiveExitWatchCount, "liveExitWatchCount"));
+  Export<WatchExit>(env, exports, "watchExit");
+  Export<SetExitWatchRef>(env, exports, "setExitWatchRef");
+  Export<SignalWatched>(env, exports, "signalWatched");
 }
 
 }  // namespace canfork

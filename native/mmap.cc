@@ -28,69 +28,73 @@ void* MapAnonymous(size_t length, bool noreserve) {
   return mmap(nullptr, length, PROT_READ | PROT_WRITE, flags, -1, 0);
 }
 
-// A mapping handed to JavaScript. It owns the range: unmap() or garbage collection releases it,
-// and it can never unmap what it did not map or unmap twice.
-class NativeMapping : public Napi::ObjectWrap<NativeMapping> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeMapping",
-                       {InstanceAccessor<&NativeMapping::Address>("address"),
-                        InstanceAccessor<&NativeMapping::Length>("length"),
-                        InstanceAccessor<&NativeMapping::Mapped>("mapped"),
-                        InstanceMethod<&NativeMapping::Unmap>("unmap")});
-  }
+// The range a handle owns. munmap() or the handle's finalizer (garbage collection, or the teardown of
+// the environment) releases it; it can never unmap what it did not map, or unmap twice.
+struct MappedRange {
+  void* address;
+  size_t length;
 
-  // new NativeMapping(length, noreserve, dontfork)
-  explicit NativeMapping(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeMapping>(info) {
-    Napi::Env env = info.Env();
-    size_t length = LengthArg(info, 0);
-    bool noreserve = BoolArg(info, 1, "noreserve");
-    bool dontfork = BoolArg(info, 2, "dontfork");
-    void* address = MapAnonymous(length, noreserve);
-    if (address == MAP_FAILED) throw SystemError(env, errno, "mmap");
-    if (dontfork && madvise(address, length, MADV_DONTFORK) != 0) {
-      int madviseErrno = errno;
-      munmap(address, length);
-      throw SystemError(env, madviseErrno, "madvise");
-    }
-    address_ = address;
-    length_ = length;
-    ++liveMappings;
-  }
-
-  ~NativeMapping() override { Release(); }
-
- private:
-  // Returns the munmap errno, or 0.
-  int Release() {
-    if (address_ == nullptr) return 0;
-    int result = munmap(address_, length_) == 0 ? 0 : errno;
-    address_ = nullptr;
+  int Release() {  // 0 or a negative errno
+    if (address == nullptr) return 0;
+    int result = munmap(address, length) == 0 ? 0 : -errno;
+    address = nullptr;
     --liveMappings;
     return result;
   }
-
-  Napi::Value Address(const Napi::CallbackInfo& info) {
-    return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(address_)));
-  }
-  Napi::Value Length(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(length_)); }
-  Napi::Value Mapped(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), address_ != nullptr); }
-
-  void Unmap(const Napi::CallbackInfo& info) {
-    int result = Release();
-    if (result != 0) throw SystemError(info.Env(), result, "munmap");
-  }
-
-  void* address_ = nullptr;
-  size_t length_ = 0;
 };
 
-// tryAllocate(bytes) -> 0 or the errno the kernel's accounting answered with. The range is never
-// touched, so RSS does not move; it is unmapped before returning.
+void FinalizeRange(napi_env, void* data, void*) {
+  MappedRange* range = static_cast<MappedRange*>(data);
+  range->Release();
+  delete range;
+}
+
+MappedRange& RangeArg(const Napi::CallbackInfo& info) {
+  void* data = nullptr;
+  if (!info[0].IsObject() || napi_unwrap(info.Env(), info[0], &data) != napi_ok || data == nullptr) {
+    throw Napi::TypeError::New(info.Env(), "argument 'handle' must be a mapping handle");
+  }
+  return *static_cast<MappedRange*>(data);
+}
+
+// mmap(length, noreserve) -> { address: bigint, length } (a handle owning the range) or a negative errno
+Napi::Value Mmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length = LengthArg(info, 0);
+  bool noreserve = BoolArg(info, 1, "noreserve");
+  void* address = MapAnonymous(length, noreserve);
+  if (address == MAP_FAILED) return Napi::Number::New(env, -errno);
+  MappedRange* range = new MappedRange{address, length};
+  ++liveMappings;
+  try {
+    Napi::Object handle = Napi::Object::New(env);
+    handle.Set("address", Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(address))));
+    handle.Set("length", Napi::Number::New(env, static_cast<double>(length)));
+    NAPI_THROW_IF_FAILED(env, napi_wrap(env, handle, range, FinalizeRange, nullptr, nullptr), Napi::Value());
+    return handle;
+  } catch (...) {
+    FinalizeRange(env, range, nullptr);  // the environment is stopping: nobody could unmap it later
+    throw;
+  }
+}
+
+// dontfork(handle) -> 0 or a negative errno: MADV_DONTFORK, so fork neither copies nor checks it.
+Napi::Value Dontfork(const Napi::CallbackInfo& info) {
+  MappedRange& range = RangeArg(info);
+  if (range.address == nullptr) return Napi::Number::New(info.Env(), -EINVAL);
+  int result = madvise(range.address, range.length, MADV_DONTFORK) == 0 ? 0 : -errno;
+  return Napi::Number::New(info.Env(), result);
+}
+
+// munmap(handle) -> 0 or a negative errno; 0 again once unmapped.
+Napi::Value Munmap(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), RangeArg(info).Release()); }
+
+// tryAllocate(bytes) -> 0 or the negative errno the kernel's accounting answered with. The range is
+// never touched, so RSS does not move; it is unmapped before returning.
 Napi::Value TryAllocate(const Napi::CallbackInfo& info) {
   size_t length = LengthArg(info, 0);
   void* address = MapAnonymous(length, false);
-  if (address == MAP_FAILED) return Napi::Number::New(info.Env(), errno);
+  if (address == MAP_FAILED) return Napi::Number::New(info.Env(), -errno);
   munmap(address, length);
   return Napi::Number::New(info.Env(), 0);
 }
@@ -102,9 +106,11 @@ Napi::Value LiveMappingCount(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitMmap(Napi::Env env, Napi::Object exports) {
-  exports.Set("NativeMapping", NativeMapping::Define(env));
-  exports.Set("tryAllocate", Napi::Function::New(env, TryAllocate, "tryAllocate"));
-  exports.Set("liveMappingCount", Napi::Function::New(env, LiveMappingCount, "liveMappingCount"));
+  Export<Mmap>(env, exports, "mmap");
+  Export<Dontfork>(env, exports, "dontfork");
+  Export<Munmap>(env, exports, "munmap");
+  Export<TryAllocate>(env, exports, "tryAllocate");
+  Export<LiveMappingCount>(env, exports, "liveMappingCount");
 }
 
 }  // namespace canfork

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "addon.h"
+#include "core/constants.h"
 
 namespace canfork {
 namespace {
@@ -38,38 +39,37 @@ void WritePair(Napi::Env env, const struct rlimit& limit) {
   pair[1] = FromRlim(limit.rlim_max);
 }
 
-// getrlimit(resource): [soft, hard] into rlimitPair
-void GetRlimit(const Napi::CallbackInfo& info) {
+Napi::Value Errno(Napi::Env env, int result) { return Napi::Number::New(env, result == 0 ? 0 : -errno); }
+
+// getrlimit(resource) -> 0 ([soft, hard] in rlimitPair) or a negative errno
+Napi::Value GetRlimit(const Napi::CallbackInfo& info) {
   struct rlimit limit;
-  if (getrlimit(static_cast<__rlimit_resource_t>(ResourceArg(info, 0)), &limit) != 0) {
-    throw SystemError(info.Env(), errno, "getrlimit");
-  }
-  WritePair(info.Env(), limit);
+  int result = getrlimit(static_cast<__rlimit_resource_t>(ResourceArg(info, 0)), &limit);
+  if (result == 0) WritePair(info.Env(), limit);
+  return Errno(info.Env(), result);
 }
 
-// setrlimit(resource, soft, hard)
-void SetRlimit(const Napi::CallbackInfo& info) {
+// setrlimit(resource, soft, hard) -> 0 or a negative errno
+Napi::Value SetRlimit(const Napi::CallbackInfo& info) {
   int resource = ResourceArg(info, 0);
   struct rlimit limit = {ToRlim(info, 1, "soft"), ToRlim(info, 2, "hard")};
-  if (setrlimit(static_cast<__rlimit_resource_t>(resource), &limit) != 0) {
-    throw SystemError(info.Env(), errno, "setrlimit");
-  }
+  return Errno(info.Env(), setrlimit(static_cast<__rlimit_resource_t>(resource), &limit));
 }
 
-// prlimit(pid, resource[, soft, hard]): the previous [soft, hard] into rlimitPair; with no new values it only reads.
-void Prlimit(const Napi::CallbackInfo& info) {
+// prlimit(pid, resource[, soft, hard]) -> 0 (the previous [soft, hard] in rlimitPair) or a negative
+// errno; with no new values it only reads.
+Napi::Value Prlimit(const Napi::CallbackInfo& info) {
   double pid = NumberArg(info, 0, "pid");
-  if (!(pid >= 0 && pid <= 4194304) || std::floor(pid) != pid) throw Napi::RangeError::New(info.Env(), "bad pid");
+  if (!(pid >= 0 && pid <= core::kPidMaxLimit) || std::floor(pid) != pid) throw Napi::RangeError::New(info.Env(), "bad pid");
   int resource = ResourceArg(info, 1);
   struct rlimit next;
   bool setting = info.Length() > 2 && !info[2].IsUndefined();
   if (setting) next = {ToRlim(info, 2, "soft"), ToRlim(info, 3, "hard")};
   struct rlimit previous;
-  if (prlimit(static_cast<pid_t>(pid), static_cast<__rlimit_resource>(resource), setting ? &next : nullptr,
-              &previous) != 0) {
-    throw SystemError(info.Env(), errno, "prlimit");
-  }
-  WritePair(info.Env(), previous);
+  int result = prlimit(static_cast<pid_t>(pid), static_cast<__rlimit_resource>(resource), setting ? &next : nullptr,
+                       &previous);
+  if (result == 0) WritePair(info.Env(), previous);
+  return Errno(info.Env(), result);
 }
 
 }  // namespace
@@ -90,9 +90,9 @@ void InitRlimit(Napi::Env env, Napi::Object exports) {
   State(env).rlimitPair = Napi::Persistent(pair);
   State(env).rlimitPairData = pair.Data();
   exports.Set("rlimitPair", pair);
-  exports.Set("getrlimit", Napi::Function::New(env, GetRlimit, "getrlimit"));
-  exports.Set("setrlimit", Napi::Function::New(env, SetRlimit, "setrlimit"));
-  exports.Set("prlimit", Napi::Function::New(env, Prlimit, "prlimit"));
+  Export<GetRlimit>(env, exports, "getrlimit");
+  Export<SetRlimit>(env, exports, "setrlimit");
+  Export<Prlimit>(env, exports, "prlimit");
 }
 
 }  // namespace canfork

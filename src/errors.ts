@@ -27,7 +27,8 @@ export function errnoName(errnum: number): string {
 }
 
 /**
- * Builds a Node-style system error from a positive errno. The message reads like Node's
+ * Builds a Node-style system error from a positive errno (native results carry negative ones: see
+ * `nativeError`). The message reads like Node's
  * `errnoException`: `mmap ENOMEM`, `spawn /usr/bin/git ENOENT`, `open EACCES /proc/1/smaps`.
  */
 export function systemError(errnum: number, syscall: string, path?: string): SystemError {
@@ -37,9 +38,29 @@ export function systemError(errnum: number, syscall: string, path?: string): Sys
   error.code = code;
   error.syscall = syscall;
   if (path !== undefined) error.path = path;
-  // The stack should start at the caller, not in this factory (native code calls it).
+  // The stack should start at the caller, not in this factory.
   Error.captureStackTrace(error, systemError);
   return error;
+}
+
+/**
+ * The one door from the native error contract (src/binding.ts NativeErrno): a negative errno number
+ * becomes the Node-style system error that `systemError` builds.
+ */
+export function nativeError(negativeErrno: number, syscall: string, path?: string): SystemError {
+  const error = systemError(-negativeErrno, syscall, path);
+  Error.captureStackTrace(error, nativeError);
+  return error;
+}
+
+/** Throws `nativeError` when a native call answered with a negative errno; returns 0-or-more results as they are. */
+export function throwIfErrno<T>(result: T | number, syscall: string, path?: string): T {
+  if (typeof result === 'number' && result < 0) {
+    const error = systemError(-result, syscall, path);
+    Error.captureStackTrace(error, throwIfErrno);
+    throw error;
+  }
+  return result as T;
 }
 
 function coded<E extends Error>(error: E, code: string): E & CodedError {

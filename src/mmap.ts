@@ -1,6 +1,6 @@
 // Untouched anonymous mappings and the no-touch trial allocation, the seed of every canFork check.
-import { native, type NativeMapping } from './binding';
-import { errnoName, illegalConstructor } from './errors';
+import { native, type NativeMappingHandle } from './binding';
+import { errnoName, illegalConstructor, nativeError, throwIfErrno } from './errors';
 import { optionalBoolean, validateByteLength, validateOptions } from './validate';
 
 export interface MmapOptions {
@@ -19,24 +19,27 @@ const constructing = Symbol('Mapping');
 export class Mapping implements Disposable {
   readonly address: bigint;
   readonly length: number;
-  readonly #native: NativeMapping;
+  readonly #handle: NativeMappingHandle;
+  #mapped = true;
 
   /** @internal Use {@link mmap}. */
-  constructor(token: typeof constructing, handle: NativeMapping) {
+  constructor(token: typeof constructing, handle: NativeMappingHandle) {
     if (token !== constructing) throw illegalConstructor('use mmap()');
-    this.#native = handle;
+    this.#handle = handle;
     this.address = handle.address;
     this.length = handle.length;
   }
 
   /** False once unmapped. */
   get mapped(): boolean {
-    return this.#native.mapped;
+    return this.#mapped;
   }
 
   /** Unmaps the range. Calling it again does nothing. */
   unmap(): void {
-    this.#native.unmap();
+    if (!this.#mapped) return;
+    this.#mapped = false;
+    throwIfErrno(native.munmap(this.#handle), 'munmap');
   }
 
   [Symbol.dispose](): void {
@@ -52,11 +55,16 @@ export class Mapping implements Disposable {
 export function mmap(length: number, options?: MmapOptions): Mapping {
   validateByteLength(length, 'length');
   const { noreserve, dontfork } = validateOptions(options);
-  const handle = new native.NativeMapping(
-    length,
-    optionalBoolean(noreserve, 'options.noreserve'),
-    optionalBoolean(dontfork, 'options.dontfork'),
-  );
+  const wantsNoreserve = optionalBoolean(noreserve, 'options.noreserve');
+  const wantsDontfork = optionalBoolean(dontfork, 'options.dontfork');
+  const handle = throwIfErrno(native.mmap(length, wantsNoreserve), 'mmap');
+  if (wantsDontfork) {
+    const advised = native.dontfork(handle);
+    if (advised < 0) {
+      native.munmap(handle);
+      throw nativeError(advised, 'madvise');
+    }
+  }
   return new Mapping(constructing, handle);
 }
 
@@ -68,8 +76,8 @@ export type TrialResult = { ok: true } | { ok: false; code: string; errno: numbe
  */
 export function tryAllocate(bytes: number): TrialResult {
   validateByteLength(bytes, 'bytes');
-  const errnum = native.tryAllocate(bytes);
-  return errnum === 0 ? { ok: true } : { ok: false, code: errnoName(errnum), errno: -errnum };
+  const result = native.tryAllocate(bytes);
+  return result === 0 ? { ok: true } : { ok: false, code: errnoName(-result), errno: result };
 }
 
 /** How many mappings made by {@link mmap} are still mapped in this process (all threads). */

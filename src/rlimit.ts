@@ -1,6 +1,6 @@
 // Resource limits by name. Unlimited is Infinity in both directions, never RLIM_INFINITY's raw value.
 import { native } from './binding';
-import { invalidArgValue, outOfRange } from './errors';
+import { invalidArgValue, outOfRange, throwIfErrno } from './errors';
 import { validateNumber, validateOptions, validatePid } from './validate';
 
 export const RLIMIT_RESOURCES = [
@@ -51,7 +51,7 @@ function lastPair(): Rlimit {
 
 /** This process's limits for `resource`. */
 export function getrlimit(resource: RlimitResource): Rlimit {
-  native.getrlimit(resourceNumber(resource));
+  throwIfErrno(native.getrlimit(resourceNumber(resource)), 'getrlimit');
   return lastPair();
 }
 
@@ -62,7 +62,7 @@ export function getrlimit(resource: RlimitResource): Rlimit {
 export function setrlimit(resource: RlimitResource, limits: Partial<Rlimit>): void {
   const resourceId = resourceNumber(resource);
   const { soft, hard } = mergeLimits(limits, () => getrlimit(resource), 'limits');
-  native.setrlimit(resourceId, soft, hard);
+  throwIfErrno(native.setrlimit(resourceId, soft, hard), 'setrlimit');
 }
 
 /**
@@ -73,11 +73,11 @@ export function prlimit(pid: number, resource: RlimitResource, next?: Partial<Rl
   validatePid(pid);
   const resourceId = resourceNumber(resource);
   const current = (): Rlimit => {
-    native.prlimit(pid, resourceId);
+    throwIfErrno(native.prlimit(pid, resourceId), 'prlimit');
     return lastPair();
   };
   if (next === undefined) return current();
   const { soft, hard } = mergeLimits(next, current, 'next');
-  native.prlimit(pid, resourceId, soft, hard);
+  throwIfErrno(native.prlimit(pid, resourceId, soft, hard), 'prlimit');
   return lastPair();
 }

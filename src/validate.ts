@@ -1,5 +1,6 @@
 // Argument checks with Node's error codes. The native layer re-checks types only; every message a
 // caller sees comes from here.
+import { native } from './binding';
 import { invalidArgType, outOfRange } from './errors';
 
 export function validateNumber(value: unknown, name: string): asserts value is number {
@@ -15,8 +16,9 @@ export function validateByteLength(value: unknown, name: string): asserts value 
 /** A real process id. Zero and negatives mean "process groups" to several syscalls: never accepted. */
 export function validatePid(value: unknown, name = 'pid'): asserts value is number {
   validateNumber(value, name);
-  if (!Number.isSafeInteger(value) || value < 1 || value > 4194304) {
-    throw outOfRange(name, 'an integer >= 1 and <= 4194304', value);
+  const { PID_MAX_LIMIT } = native.constants;
+  if (!Number.isSafeInteger(value) || value < 1 || value > PID_MAX_LIMIT) {
+    throw outOfRange(name, `an integer >= 1 and <= ${PID_MAX_LIMIT}`, value);
   }
 }
 

@@ -1,5 +1,6 @@
 // waitpid for one child, its status as a tagged union (nix's WaitStatus).
 import { native, type NativeWaitStatus } from './binding';
+import { throwIfErrno } from './errors';
 import { signalName } from './spawn/signals';
 import { validatePid, validateOptions, optionalBoolean } from './validate';
 
@@ -17,12 +18,11 @@ export interface WaitpidOptions {
 /** @internal The status word from native code, decoded. Signals by name where Node knows one. */
 export function toWaitStatus(pid: number, [kind, value, coreDumped]: NativeWaitStatus): WaitStatus {
   const signal = signalName(value) ?? value;
-  switch (kind) {
-    case 0: return { pid, kind: 'exited', exitCode: value };
-    case 1: return { pid, kind: 'signaled', signal, coreDumped };
-    case 2: return { pid, kind: 'stopped', signal };
-    default: return { pid, kind: 'continued' };
-  }
+  const { WAIT_EXITED, WAIT_SIGNALED, WAIT_STOPPED } = native.constants;
+  if (kind === WAIT_EXITED) return { pid, kind: 'exited', exitCode: value };
+  if (kind === WAIT_SIGNALED) return { pid, kind: 'signaled', signal, coreDumped };
+  if (kind === WAIT_STOPPED) return { pid, kind: 'stopped', signal };
+  return { pid, kind: 'continued' };
 }
 
 /**
@@ -34,7 +34,7 @@ export function toWaitStatus(pid: number, [kind, value, coreDumped]: NativeWaitS
 export function waitpid(pid: number, options?: WaitpidOptions): WaitStatus | null {
   validatePid(pid);
   const { nohang } = validateOptions(options);
-  const result = native.waitpid(pid, optionalBoolean(nohang, 'options.nohang'));
+  const result = throwIfErrno(native.waitpid(pid, optionalBoolean(nohang, 'options.nohang')), 'waitpid');
   if (result === null) return null;
   const [kind, value, coreDumped, waited] = result;
   return toWaitStatus(waited, [kind, value, coreDumped]);

@@ -1,4 +1,5 @@
 // "What to do": concrete steps for each kernel check that can fail a fork, with the trade-offs.
+import { native } from '../binding';
 import type { ForkCause, ForkReport } from '../model/report';
 import { nearestLimit } from './rank';
 import { formatBytes, formatCount } from './style';
@@ -89,8 +90,8 @@ const ADVICE: Record<ForkCause, (report: ForkReport, pid: number) => Advice[]> =
     why: `${formatCount(report.tasks.threads.current)} threads exist machine-wide, kernel threads included; look for a process leaking threads (ps -eLf).`,
   }],
   'pid-max': () => [{
-    step: 'sysctl kernel.pid_max=4194304',
-    why: 'Every task needs a pid; 4194304 is the largest the kernel allows on 64-bit.',
+    step: `sysctl kernel.pid_max=${native.constants.PID_MAX_LIMIT}`,
+    why: `Every task needs a pid; ${native.constants.PID_MAX_LIMIT} is the largest the kernel allows on 64-bit.`,
   }],
 };
 

@@ -1,5 +1,6 @@
 // Command-line arguments, parsed with node:util parseArgs. A usage error is one line on stderr and exit 2.
 import { parseArgs } from 'node:util';
+import { native } from '../binding';
 
 export type OutputFormat = 'text' | 'json' | 'prometheus';
 
@@ -46,8 +47,9 @@ function parseNumber(text: string, flag: string, { min, max, integer }: { min: n
 }
 
 function parsePid(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {
-    throw new UsageError(`'${text}' is not a process id (an integer from 1 to 4194304)`);
+  const { PID_MAX_LIMIT } = native.constants;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > PID_MAX_LIMIT) {
+    throw new UsageError(`'${text}' is not a process id (an integer from 1 to ${PID_MAX_LIMIT})`);
   }
   return Number(text);
 }

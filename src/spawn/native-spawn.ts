@@ -1,5 +1,5 @@
-// The native spawn door in one errno shape: 0 or a NEGATIVE errno, as libuv and Node's handles use.
-// Accepts both the `{ errno }` (positive) results of the first native layer and bare negative numbers.
+// The native spawn door as the process handle needs it (src/binding.ts states the contract: 0 or a
+// negative errno everywhere).
 import { native, type NativeSpawnPlan, type NativeWaitStatus } from '../binding';
 
 export interface NativeChild {
@@ -17,42 +17,21 @@ export interface NativeFailure {
 
 const noFds: number[] = [];
 
+/** Spawns with keepPipesOnExecError: after a failed exec the parent pipe ends come back, still open. */
 export function spawnNative(plan: NativeSpawnPlan): NativeChild | NativeFailure {
-  const result = native.spawn(plan) as unknown as NativeChild | { errno: number; fds?: number[] } | number;
+  plan.keepPipesOnExecError = true;
+  const result = native.spawn(plan as NativeSpawnPlan & { keepPipesOnExecError: true });
   if (typeof result === 'number') return { errno: result, fds: noFds };
-  if ('errno' in result) return { errno: -Math.abs(result.errno), fds: result.fds ?? noFds };
+  if ('error' in result) return { errno: result.error, fds: result.fds };
   return result;
 }
 
-type ExitCallback = (errnum: number, ...status: NativeWaitStatus) => void;
-
-/** Watches the pidfd on this thread's loop; reaps exactly `pid`; calls back once with a negative or 0 errno. */
-export function watchExit(pid: number, pidfd: number, onExit: ExitCallback): number {
-  return native.watchExit(pid, pidfd, (errnum, kind, value, coreDumped) => onExit(-Math.abs(errnum), kind, value, coreDumped));
+/** Watches the pidfd on this thread's loop; reaps exactly `pid`; calls back once (err 0 or negative). */
+export function watchExit(pid: number, pidfd: number, onExit: (err: number, ...status: NativeWaitStatus) => void): number {
+  return native.watchExit(pid, pidfd, onExit);
 }
 
-interface SignalDoor {
-  signalWatched?: (id: number, signal: number) => number;
-}
-
-/**
- * Signals the child of watch `id` (0 or a negative errno). Through its pidfd where the native layer offers
- * it; else by pid, which is safe only while the watch has not reaped it (the caller checks).
- */
-export function signalChild(id: number, pid: number, signal: number): number {
-  const door = native as unknown as SignalDoor;
-  if (typeof door.signalWatched === 'function') return door.signalWatched(id, signal);
-  return killPid(pid, signal);
-}
-
-/** kill(2) as 0 or a negative errno. */
-export function killPid(pid: number, signal: number): number {
-  try {
-    process.kill(pid, signal);
-    return 0;
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).errno;
-    if (typeof errno === 'number') return errno;
-    throw error;
-  }
+/** Signals the child of watch `id` through its pidfd: 0, or a negative errno (ESRCH once reaped). */
+export function signalChild(id: number, signal: number): number {
+  return native.signalWatched(id, signal);
 }

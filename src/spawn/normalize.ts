@@ -209,6 +209,7 @@ export function normalizeSpawnArguments(file: unknown, args: unknown, options: u
   }
   argList.unshift(typeof opts.argv0 === 'string' ? opts.argv0 : command);
   return {
+    __proto__: null,
     ...opts,
     args: argList as string[],
     cwd,

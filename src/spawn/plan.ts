@@ -1,11 +1,10 @@
 // From what ChildProcess.prototype.spawn hands its process handle to the native plan: the same
 // fields libuv's uv_spawn reads (file, args, cwd, envPairs, stdio, detached, uid, gid).
-import type { NativeSpawnPlan } from '../binding';
 import { constants } from 'node:os';
+import { native, type NativeSpawnPlan } from '../binding';
 
-/** Native stdio plan values (native/spawn.h). */
-export const STDIO_PIPE = -1;
-export const STDIO_IGNORE = -2;
+/** Native stdio plan values. */
+export const { STDIO_PIPE, STDIO_IGNORE } = native.constants;
 
 export const UV_EINVAL = -constants.errno.EINVAL;
 
@@ -93,7 +92,10 @@ export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: num
   const envp = toStrings(options.envPairs);
   const argv = toStrings(options.args);
   if (argv.length === 0) argv.push(options.file);
-  const plan: NativeSpawnPlan = {
+  // No prototype: the native side reads optional fields (cwd, pdeathsig, cgroupFd) by name, and a
+  // polluted Object.prototype must not supply them.
+  const plan = {
+    __proto__: null,
     candidates: pathCandidates(options.file, envp),
     argv,
     envp,
@@ -103,7 +105,7 @@ export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: num
     newSession: options.detached === true,
     newProcessGroup: extras.processGroup,
     rlimits: extras.rlimits,
-  };
+  } as unknown as NativeSpawnPlan;
   // Node's handle uses cwd only when it is a non-empty string.
   if (typeof options.cwd === 'string' && options.cwd.length > 0) plan.cwd = options.cwd;
   return plan;

@@ -60,7 +60,7 @@ export class ProcessHandle {
       // Someone else reaped it (waitpid on our pid): the status is lost. libuv would never report it;
       // we report (null, null) rather than keep the loop alive for good.
       this.onexit(null, '');
-    } else if (kind === 1) {
+    } else if (kind === native.constants.WAIT_SIGNALED) {
       // Node's signo_string: '' for signals it has no name for, and then it reports exit code 0.
       this.onexit(0, signalName(value) ?? '');
     } else {
@@ -89,7 +89,7 @@ export class ProcessHandle {
     if (supervised !== undefined) return supervised;
     if (this.pid === undefined || this.#watchId === 0) return -3; // UV_ESRCH
     if (this.#extras.processGroup) return signalGroup(this.pid, signal);
-    return signalChild(this.#watchId, this.pid, signal);
+    return signalChild(this.#watchId, signal);
   }
 
   ref(): void {

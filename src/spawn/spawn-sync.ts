@@ -4,12 +4,12 @@ import type {
   ExecFileSyncOptions as NodeExecFileSyncOptions, ExecSyncOptions as NodeExecSyncOptions,
   SpawnSyncOptions as NodeSpawnSyncOptions, SpawnSyncReturns,
 } from 'node:child_process';
-import { native, type NativeSpawnPlan, type NativeWaitStatus } from '../binding';
+import { native, type NativeSpawnPlan, type NativeSpawnSyncResult } from '../binding';
 import { normalizeExecArgs, normalizeExecFileArgs } from './exec';
 import { stdioStringToArray } from './fork';
 import { errnoException, genericNodeError, invalidArgType, invalidArgValue, ipcSyncFork } from './node-errors';
 import {
-  normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateMaxBuffer, validateTimeout, type NormalizedOptions,
+  nodeMajor, normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateMaxBuffer, validateTimeout, type NormalizedOptions,
 } from './normalize';
 import { buildPlan, STDIO_IGNORE, STDIO_PIPE } from './plan';
 import { signalName } from './signals';
@@ -26,9 +26,10 @@ type WithEncoding<T> = T & { encoding: BufferEncoding };
 export type { SpawnSyncReturns };
 
 const MAX_BUFFER = 1024 * 1024;
+const { WAIT_SIGNALED } = native.constants;
 const WRAP_TYPES = new Set(['Pipe', 'TTY', 'TCP', 'UDP']);
 
-type NativeSyncResult = { pid: number; status: NativeWaitStatus; output: (Buffer | null)[]; error: number };
+type NativeSyncResult = Exclude<NativeSpawnSyncResult, number>;
 
 function wrappedFd(value: unknown): number | undefined {
   for (const candidate of [value, (value as { handle?: unknown })?.handle, (value as { _handle?: unknown })?._handle]) {
@@ -72,11 +73,8 @@ function inputBuffer(input: unknown, encoding: unknown): Buffer | null {
 function runNative(plan: NativeSpawnPlan, input: Buffer | null, options: NormalizedOptions, killSignal: number,
   processGroup: boolean, supervisionArgs: number[]): NativeSyncResult | number {
   const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : 0;
-  const run = native.spawnSync as unknown as (...args: unknown[]) => NativeSyncResult | { errno: number } | number;
-  const result = run(plan, input, timeout, killSignal, processGroup, options.maxBuffer as number, ...supervisionArgs);
-  if (typeof result === 'number') return result;
-  if ('errno' in result) return -Math.abs(result.errno);
-  return { ...result, error: -Math.abs(result.error) };
+  const [forceKillAfterMs, cgroupKillFd] = supervisionArgs;
+  return native.spawnSync(plan, input, timeout, killSignal, processGroup, options.maxBuffer as number, forceKillAfterMs, cgroupKillFd);
 }
 
 function syncResult(native: NativeSyncResult | number, options: NormalizedOptions): SpawnSyncReturns<Buffer | string> {
@@ -89,8 +87,9 @@ function syncResult(native: NativeSyncResult | number, options: NormalizedOption
     errnum = native.error;
     const [kind, value] = native.status;
     if (errnum !== 0) result.error = errnum;
-    result.status = kind === 1 ? null : value;
-    result.signal = kind === 1 ? signalName(value) ?? '' : null;
+    const signaled = kind === WAIT_SIGNALED;
+    result.status = signaled ? null : value;
+    result.signal = signaled ? signalName(value) ?? '' : null;
     result.output = native.output;
     result.pid = native.pid;
   }
@@ -102,8 +101,9 @@ function syncResult(native: NativeSyncResult | number, options: NormalizedOption
       if (item) output[index] = (item as Buffer).toString(encoding as BufferEncoding);
     }
   }
-  result.stdout = output && output[1];
-  result.stderr = output && output[2];
+  // Node 24 reads them with ?. (undefined without output), Node 20 with && (null).
+  result.stdout = nodeMajor >= 24 ? output?.[1] : output && output[1];
+  result.stderr = nodeMajor >= 24 ? output?.[2] : output && output[2];
   if (errnum !== 0) {
     const error = errnoException(errnum, `spawnSync ${options.file}`) as NodeJS.ErrnoException & { spawnargs: string[] };
     error.path = options.file;
@@ -119,7 +119,7 @@ export function spawnSync(command: string, options?: SpawnSyncOptions): SpawnSyn
 export function spawnSync(command: string, args?: readonly string[], options?: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
 /** child_process.spawnSync without fork: the same result object, errors, maxBuffer (ENOBUFS), timeout (ETIMEDOUT). */
 export function spawnSync(command: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions): SpawnSyncReturns<Buffer | string> {
-  const opts = { maxBuffer: MAX_BUFFER, ...normalizeSpawnArguments(command, args, options) } as NormalizedOptions;
+  const opts = { __proto__: null, maxBuffer: MAX_BUFFER, ...normalizeSpawnArguments(command, args, options) } as unknown as NormalizedOptions;
   validateTimeout(opts.timeout);
   validateMaxBuffer(opts.maxBuffer);
   const killSignal = sanitizeKillSignal(opts.killSignal) ?? 15;

@@ -10,41 +10,49 @@ const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping the uid/gid drop test: it needs root');
 
 describe('file descriptors', () => {
-  // The parent node gets fds 3..22 from its own parent without FD_CLOEXEC (libuv dup2s them into
-  // place), and opens more of its own: every one must be missing in the child except those passed.
+  // The parent node gets fds 3..22 from its own parent and opens more of its own (CLOEXEC, as everything
+  // Node opens). libuv closes nothing above the stdio count, so whatever is open without FD_CLOEXEC
+  // reaches child_process's children: the child's table must be exactly child_process's, for each stdio
+  // arrangement, and hold none of the parent's own fds.
   const source = `
     const fs = require('node:fs');
+    const cp = require('node:child_process');
     const own = [fs.openSync('/proc/self/status', 'r'), fs.openSync('/dev/null', 'w')];
-    const ls = (options) => canfork.spawnSync('ls', ['/proc/self/fd'], { ...options, encoding: 'utf8' }).stdout.trim().split('\\n');
+    const list = (text) => text.trim().split('\\n');
+    const both = (stdio) => ({
+      canfork: list(canfork.spawnSync('ls', ['/proc/self/fd'], { stdio, encoding: 'utf8' }).stdout),
+      childProcess: list(cp.spawnSync('ls', ['/proc/self/fd'], { stdio, encoding: 'utf8' }).stdout),
+    });
     const result = {
+      own,
       parent: fs.readdirSync('/proc/self/fd').length,
-      plain: ls({}),
-      passed: ls({ stdio: ['ignore', 'pipe', 'ignore', 'ignore', 'ignore', 7, own[1]] }),
-      inherited: ls({ stdio: ['inherit', 'pipe', 'inherit', 9] }),
+      plain: both(undefined),
+      passed: both(['ignore', 'pipe', 'ignore', 'ignore', 'ignore', 7, own[1]]),
+      inherited: both(['inherit', 'pipe', 'inherit', 9]),
     };
     const child = canfork.spawn('ls', ['/proc/self/fd'], { stdio: ['ignore', 'pipe', 'ignore', 12] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('close', () => {
-      result.async = out.trim().split('\\n');
+      result.async = { canfork: list(out), childProcess: list(cp.spawnSync('ls', ['/proc/self/fd'], { stdio: ['ignore', 'pipe', 'ignore', 12], encoding: 'utf8' }).stdout) };
       console.log(JSON.stringify(result));
     });
   `;
 
-  it('a child sees 0, 1, 2 and what was passed, nothing of the 20 inherited and 2 own fds of the parent (ls /proc/self/fd)', () => {
+  it('a child has child_process\'s fd table (ls /proc/self/fd) with 20 inherited and 2 own fds in the parent', () => {
     const run = runNode(source, { spawn: { stdio: ['pipe', 'pipe', 'pipe', ...Array<'pipe'>(20).fill('pipe')] } });
-    // ls lists its own open directory too: the lowest free fd, 3 unless 3 was passed.
-    expect(jsonOf(run)).toEqual({
-      parent: expect.any(Number),
-      plain: ['0', '1', '2', '3'],
-      passed: ['0', '1', '2', '3', '5', '6'],
-      inherited: ['0', '1', '2', '3', '4'],
-      async: ['0', '1', '2', '3', '4'],
-    });
-    expect((jsonOf(run) as { parent: number }).parent).toBeGreaterThanOrEqual(25);
+    type Pair = { canfork: string[]; childProcess: string[] };
+    const result = jsonOf(run) as { own: number[]; parent: number } & Record<'plain' | 'passed' | 'inherited' | 'async', Pair>;
+    expect(result.parent).toBeGreaterThanOrEqual(25);
+    for (const key of ['plain', 'passed', 'inherited', 'async'] as const) {
+      expect(result[key].canfork, key).toEqual(result[key].childProcess);
+      // The parent's own fds are CLOEXEC: gone in the child unless passed (own[1] is passed as fd 6).
+      expect(result[key].canfork, key).not.toContain(String(result.own[0]));
+    }
+    expect(result.passed.canfork).toEqual(expect.arrayContaining(['0', '1', '2', '5', '6']));
   });
 
-  it('the same from 4 worker threads spawning at once while the main thread opens and closes files', () => {
+  it('the same table from 4 worker threads spawning at once while the main thread opens and closes files', () => {
     const run = runNode(`
       const { Worker } = require('node:worker_threads');
       const fs = require('node:fs');
@@ -54,14 +62,17 @@ describe('file descriptors', () => {
         for (let i = 0; i < 40; i++) tables.add(canfork.spawnSync('ls', ['/proc/self/fd'], { encoding: 'utf8' }).stdout.trim().replace(/\\\\n/g, ' '));
         require('node:worker_threads').parentPort.postMessage([...tables]);
       \`;
+      const reference = require('node:child_process').spawnSync('ls', ['/proc/self/fd'], { encoding: 'utf8' }).stdout.trim().replace(/\\n/g, ' ');
       const churn = setInterval(() => { for (let i = 0; i < 50; i++) fs.closeSync(fs.openSync('/proc/self/stat', 'r')); }, 0);
       Promise.all([0, 1, 2, 3].map(() => new Promise((resolve, reject) => {
         const worker = new Worker(source, { eval: true });
         worker.once('message', resolve);
         worker.once('error', reject);
-      }))).then((tables) => { clearInterval(churn); console.log(JSON.stringify(tables)); });
+      }))).then((tables) => { clearInterval(churn); console.log(JSON.stringify({ reference, tables })); });
     `, { spawn: { stdio: ['pipe', 'pipe', 'pipe', ...Array<'pipe'>(10).fill('pipe')] } });
-    expect(jsonOf(run)).toEqual([['0 1 2 3'], ['0 1 2 3'], ['0 1 2 3'], ['0 1 2 3']]);
+    const { reference, tables } = jsonOf(run) as { reference: string; tables: string[][] };
+    expect(reference.split(' ')).toEqual(expect.arrayContaining(['0', '1', '2', '3']));
+    expect(tables).toEqual([[reference], [reference], [reference], [reference]]);
   });
 });
 

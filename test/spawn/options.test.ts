@@ -24,6 +24,18 @@ function execCompleted(pid: number): boolean {
   return readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('nanosleep');
 }
 
+// The fd table child_process gives a running `sleep` with these stdio options: the reference, since fds
+// this process inherited without FD_CLOEXEC stay open in both (libuv closes nothing above stdio).
+async function childProcessFds(stdio: childProcess.StdioOptions): Promise<string[]> {
+  const child = childProcess.spawn('sleep', ['30'], { stdio });
+  await new Promise((resolve) => child.once('spawn', resolve));
+  while (!execCompleted(child.pid!)) await new Promise((resolve) => setTimeout(resolve, 5));
+  const fds = readdirSync(`/proc/${child.pid}/fd`).sort((a, b) => Number(a) - Number(b));
+  child.kill();
+  await new Promise((resolve) => child.once('close', resolve));
+  return fds;
+}
+
 // Looks at a running `sleep` from outside: its fd table and status are exactly what exec handed over.
 async function whileRunning<T>(options: SpawnOptions, look: (pid: number) => T): Promise<T> {
   const child = spawn('sleep', ['30'], options);
@@ -82,22 +94,26 @@ describe('spawn options seen from the child', () => {
     expect(result.stdout).toBe(`${args.join('|')}|`);
   });
 
-  it('the child fd table holds only 0, 1, 2, whatever this process has open', async () => {
+  it('the child fd table is child_process\'s: 0, 1, 2, none of our CLOEXEC fds', async () => {
     const extra = openSync(__filename, 'r');
     try {
-      expect(await whileRunning({}, (pid) => readdirSync(`/proc/${pid}/fd`))).toEqual(['0', '1', '2']);
+      const fds = await whileRunning({}, (pid) => readdirSync(`/proc/${pid}/fd`).sort((a, b) => Number(a) - Number(b)));
+      expect(fds).toEqual(await childProcessFds('pipe'));
+      expect(fds.slice(0, 3)).toEqual(['0', '1', '2']);
+      expect(fds).not.toContain(String(extra));
     } finally {
       closeSync(extra);
     }
   });
 
-  it('stdio: fd numbers are handed over at their index, ignored ones are closed, nothing else', async () => {
+  it('stdio: fd numbers are handed over at their index, as child_process hands them', async () => {
     const file = path.join(scratch, 'fd-out');
     const fd = openSync(file, 'w');
     try {
       const table = await whileRunning({ stdio: ['pipe', 'ignore', 'inherit', 'ignore', fd] }, (pid) =>
         Object.fromEntries(readdirSync(`/proc/${pid}/fd`).map((entry) => [entry, readlinkSync(`/proc/${pid}/fd/${entry}`)])));
-      expect(Object.keys(table)).toEqual(['0', '1', '2', '4']);
+      expect(Object.keys(table)).toEqual(await childProcessFds(['pipe', 'ignore', 'inherit', 'ignore', fd]));
+      expect(Object.keys(table).slice(0, 4)).toEqual(['0', '1', '2', '4']);
       expect(table['0']).toMatch(/^socket:/);
       expect(table['1']).toBe('/dev/null');
       expect(table['2']).toBe(readlinkSync('/proc/self/fd/2'));

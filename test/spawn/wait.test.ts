@@ -10,7 +10,7 @@ function unwatchedChild(script: string): number {
     candidates: ['/bin/sh'], argv: ['sh', '-c', script], envp: [], stdio: [-2, -2, -2],
     uid: -1, gid: -1, newSession: false, newProcessGroup: false, rlimits: [],
   });
-  if ('errno' in result) throw new Error(`spawn failed: ${result.errno}`);
+  if (typeof result === 'number') throw new Error(`spawn failed: ${result}`);
   closeSync(result.pidfd);
   return result.pid;
 }

@@ -1,0 +1,32 @@
+// Numbers both sides of the boundary use. native/constants.cc exports each one to JavaScript
+// (`native.constants`), so the TypeScript side reads them instead of keeping copies.
+#pragma once
+
+#include <sys/wait.h>
+
+namespace canfork::core {
+
+// Per-target entries of SpawnPlan::stdio; any value >= 0 is a parent fd to hand over.
+constexpr int kStdioPipe = -1;    // a socketpair: the child gets one end, the parent keeps the other
+constexpr int kStdioIgnore = -2;  // /dev/null for 0-2 (0 read-only, 1-2 read-write), left alone above
+
+// What a waitpid status word says, in the order nix's WaitStatus names them.
+enum WaitKind { kWaitExited = 0, kWaitSignaled = 1, kWaitStopped = 2, kWaitContinued = 3 };
+
+// PID_MAX_LIMIT of include/linux/threads.h on 64-bit: no pid is ever larger (kernel.pid_max <= this).
+constexpr int kPidMaxLimit = 4 * 1024 * 1024;
+
+struct DecodedWaitStatus {
+  WaitKind kind;
+  int value;  // the exit code, or the signal for signaled and stopped
+  bool coreDumped;
+};
+
+inline DecodedWaitStatus DecodeWaitStatus(int status) {
+  if (WIFEXITED(status)) return {kWaitExited, WEXITSTATUS(status), false};
+  if (WIFSIGNALED(status)) return {kWaitSignaled, WTERMSIG(status), WCOREDUMP(status) != 0};
+  if (WIFSTOPPED(status)) return {kWaitStopped, WSTOPSIG(status), false};
+  return {kWaitContinued, 0, false};
+}
+
+}  // namespace canfork::core

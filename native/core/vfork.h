@@ -1,0 +1,52 @@
+// The vfork+exec core: a plan of plain data in, a started (or cleanly failed) child out. No N-API type
+// here: native/plan.cc converts the JavaScript plan, and test/native/core-test.cc drives this alone.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "constants.h"
+
+namespace canfork::core {
+
+// Everything the child needs, as data owned by the parent. SpawnChild builds the pointer arrays the
+// child reads from it before the clone, so the child needs no malloc and no lock.
+struct SpawnPlan {
+  std::vector<std::string> candidates;  // execve targets in PATH order
+  std::vector<std::string> argv;        // argv[0] first; never empty
+  std::vector<std::string> envp;        // KEY=value
+  std::string cwd;
+  bool hasCwd = false;
+  std::vector<int> stdio;  // index = fd number in the child: kStdioPipe, kStdioIgnore or a parent fd
+  int64_t uid = -1, gid = -1;
+  bool newSession = false, newProcessGroup = false;
+  std::vector<int> limitResources;
+  std::vector<struct rlimit> limits;
+  int pdeathsig = 0;   // 0: none; else PR_SET_PDEATHSIG in the child
+  int cgroupFd = -1;   // -1: the parent's cgroup; else a cgroup v2 directory fd (clone3 CLONE_INTO_CGROUP)
+  // When exec fails, keep the parent ends of pipes open (libuv opens them into the caller's streams even
+  // then, and they read EOF); the caller owns them.
+  bool keepPipesOnExecError = false;
+};
+
+struct SpawnOutcome {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int error = 0;               // 0, or a negative errno: then no child is left running or unreaped
+  std::vector<int> parentFds;  // per target: the parent's end of a pipe, else -1
+};
+
+// Clones with CLONE_VM|CLONE_VFORK, runs the plan in the child, returns once the child has exec'd or
+// failed. Never throws: every error comes back as `error` with every fd it opened closed (except the
+// parent pipe ends after a failed exec with plan.keepPipesOnExecError).
+SpawnOutcome SpawnChild(const SpawnPlan& plan);
+
+// waitpid(pid, options) for exactly that pid, retried on EINTR: the pid, 0 (WNOHANG, still running) or
+// a negative errno. Never -1, 0 or a negative pid: those steal statuses libuv waits for.
+pid_t WaitExactly(pid_t pid, int* status, int options);
+
+}  // namespace canfork::core

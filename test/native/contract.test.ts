@@ -1,0 +1,145 @@
+// The native boundary as one contract: every constant the TypeScript side uses comes from the addon
+// (no copy left to drift), and every native failure comes back the same way: 0 or a negative errno.
+import { closeSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { native, type NativeSpawnPlan } from '../../src/binding';
+import { STDIO_IGNORE, STDIO_PIPE } from '../../src/spawn/plan';
+
+const { errno } = osConstants;
+const srcRoot = path.resolve(__dirname, '../../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function plan(argv: string[], extra: Partial<NativeSpawnPlan> = {}): NativeSpawnPlan {
+  return {
+    candidates: [argv[0]!], argv, envp: [], stdio: [STDIO_IGNORE, STDIO_IGNORE, STDIO_IGNORE],
+    uid: -1, gid: -1, newSession: false, newProcessGroup: false, rlimits: [], ...extra,
+  };
+}
+
+function waitNative(pid: number): [number, number, boolean, number] {
+  const result = native.waitpid(pid, false);
+  if (result === null || typeof result === 'number') throw new Error(`waitpid: ${String(result)}`);
+  return result;
+}
+
+describe('native.constants', () => {
+  it('is frozen and holds what src/ reads', () => {
+    expect(Object.isFrozen(native.constants)).toBe(true);
+    expect(Object.keys(native.constants).sort()).toEqual([
+      'PID_MAX_LIMIT', 'STDIO_IGNORE', 'STDIO_PIPE', 'WAIT_CONTINUED', 'WAIT_EXITED', 'WAIT_SIGNALED', 'WAIT_STOPPED',
+    ]);
+    expect(STDIO_PIPE).toBe(native.constants.STDIO_PIPE);
+    expect(STDIO_IGNORE).toBe(native.constants.STDIO_IGNORE);
+  });
+
+  it('the stdio markers do what they name: PIPE gives a socket, IGNORE /dev/null', () => {
+    const { STDIO_PIPE: pipe, STDIO_IGNORE: ignore } = native.constants;
+    const result = native.spawnSync(
+      plan(['/bin/sh', '-c', 'readlink /proc/self/fd/0; readlink /proc/self/fd/1'], { stdio: [ignore, pipe, ignore] }),
+      null, 0, 15, false, 1 << 20,
+    );
+    if (typeof result === 'number') throw new Error(`spawnSync: ${result}`);
+    expect(result.output[1]!.toString()).toMatch(/^\/dev\/null\nsocket:\[\d+\]\n$/);
+  });
+
+  it('the wait kinds are what waitpid reports for a real exit, kill, stop and continue', () => {
+    const { WAIT_EXITED, WAIT_SIGNALED, WAIT_STOPPED, WAIT_CONTINUED } = native.constants;
+    expect(new Set([WAIT_EXITED, WAIT_SIGNALED, WAIT_STOPPED, WAIT_CONTINUED]).size).toBe(4);
+    const exited = native.spawn(plan(['/bin/sh', '-c', 'exit 3']));
+    const sleeper = native.spawn(plan(['/bin/sleep', '30']));
+    if (typeof exited === 'number' || typeof sleeper === 'number') throw new Error('spawn failed');
+    expect(waitNative(exited.pid).slice(0, 2)).toEqual([WAIT_EXITED, 3]);
+    process.kill(sleeper.pid, 'SIGSTOP');
+    expect(waitNative(sleeper.pid).slice(0, 2)).toEqual([WAIT_STOPPED, osConstants.signals.SIGSTOP]);
+    process.kill(sleeper.pid, 'SIGCONT');
+    expect(waitNative(sleeper.pid)[0]).toBe(WAIT_CONTINUED);
+    process.kill(sleeper.pid, 'SIGTERM');
+    expect(waitNative(sleeper.pid).slice(0, 2)).toEqual([WAIT_SIGNALED, osConstants.signals.SIGTERM]);
+    for (const fd of [exited.pidfd, sleeper.pidfd]) closeSync(fd);
+  });
+
+  it('PID_MAX_LIMIT is the kernel\'s 64-bit ceiling: pid_max never exceeds it, and it bounds the pid checks', () => {
+    expect(native.constants.PID_MAX_LIMIT).toBe(4 * 1024 * 1024);
+    expect(Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'))).toBeLessThanOrEqual(native.constants.PID_MAX_LIMIT);
+    expect(native.prlimit(native.constants.PID_MAX_LIMIT, 7)).toBe(-errno.ESRCH);
+    expect(() => native.prlimit(native.constants.PID_MAX_LIMIT + 1, 7)).toThrow(RangeError);
+    expect(() => native.waitpid(native.constants.PID_MAX_LIMIT + 1, true)).toThrow(RangeError);
+  });
+
+  it('no source file keeps a copy: no pid ceiling literal, no stdio marker or wait kind by number', () => {
+    const copies: string[] = [];
+    for (const file of sourceFiles(srcRoot)) {
+      const text = readFileSync(file, 'utf8');
+      const name = path.relative(srcRoot, file);
+      if (/4_?194_?304/.test(text)) copies.push(`${name}: the pid ceiling`);
+      if (/STDIO_(PIPE|IGNORE)\s*=\s*-?\d/.test(text)) copies.push(`${name}: a stdio marker`);
+      if (/\bkind\s*===?\s*[0-3]\b/.test(text)) copies.push(`${name}: a wait kind`);
+      // A switch over numbers where a native wait status is decoded (overcommit modes are switched on elsewhere).
+      if (/NativeWaitStatus/.test(text) && /case [0-3]:/.test(text)) copies.push(`${name}: a wait kind`);
+      if (/\bstdio\b[^\n]*\[\s*-[12]\s*,/.test(text)) copies.push(`${name}: stdio markers by number`);
+    }
+    expect(copies).toEqual([]);
+  });
+});
+
+describe('one errno shape: 0 or a negative errno, never thrown', () => {
+  it('spawn and spawnSync: a negative errno when nothing ran', () => {
+    expect(native.spawn(plan(['/nonexistent/program']))).toBe(-errno.ENOENT);
+    expect(native.spawnSync(plan(['/nonexistent/program']), null, 0, 15, false, 1024)).toBe(-errno.ENOENT);
+    expect(native.spawn(plan(['/bin/true'], { cwd: '/nonexistent' }))).toBe(-errno.ENOENT);
+  });
+
+  it('spawnSync: error 0, or -ETIMEDOUT / -ENOBUFS', () => {
+    const ok = native.spawnSync(plan(['/bin/true']), null, 0, 15, false, 1024);
+    const timedOut = native.spawnSync(plan(['/bin/sleep', '5']), null, 50, 15, false, 1024);
+    const tooMuch = native.spawnSync(plan(['/bin/sh', '-c', 'yes'], { stdio: [STDIO_IGNORE, STDIO_PIPE, STDIO_IGNORE] }), null, 0, 15, false, 1024);
+    expect([ok, timedOut, tooMuch].map((result) => (typeof result === 'number' ? result : result.error)))
+      .toEqual([0, -errno.ETIMEDOUT, -errno.ENOBUFS]);
+  });
+
+  it('mmap, dontfork, munmap, tryAllocate, getrlimit, setrlimit, prlimit, waitpid', () => {
+    const handle = native.mmap(1 << 20, false);
+    if (typeof handle === 'number') throw new Error(`mmap: ${handle}`);
+    expect(native.dontfork(handle)).toBe(0);
+    expect(native.munmap(handle)).toBe(0);
+    expect(native.munmap(handle)).toBe(0);
+    expect(native.dontfork(handle)).toBe(-errno.EINVAL);
+    expect(native.mmap(2 ** 52, false)).toBe(-errno.ENOMEM);
+    expect(native.tryAllocate(4096)).toBe(0);
+    expect(native.tryAllocate(2 ** 52)).toBe(-errno.ENOMEM);
+    expect(native.getrlimit(native.rlimitResources.nofile!)).toBe(0);
+    expect(native.setrlimit(native.rlimitResources.nofile!, 2, 1)).toBe(-errno.EINVAL);
+    expect(native.prlimit(native.constants.PID_MAX_LIMIT, native.rlimitResources.nofile!)).toBe(-errno.ESRCH);
+    expect(native.waitpid(1, true)).toBe(-errno.ECHILD);
+  });
+
+  it('watchExit calls back with 0, signalWatched answers 0 while the child lives and -ESRCH once it is reaped', async () => {
+    const child = native.spawn(plan(['/bin/sleep', '30']));
+    if (typeof child === 'number') throw new Error(`spawn: ${child}`);
+    const exit = new Promise<unknown[]>((resolve) => {
+      const id = native.watchExit(child.pid, child.pidfd, (...args) => resolve([id, ...args]));
+      expect(native.signalWatched(id, 0)).toBe(0);
+      expect(native.signalWatched(id, osConstants.signals.SIGTERM)).toBe(0);
+    });
+    const [id, ...args] = await exit;
+    expect(args).toEqual([0, native.constants.WAIT_SIGNALED, osConstants.signals.SIGTERM, false]);
+    expect(native.signalWatched(id as number, osConstants.signals.SIGTERM)).toBe(-errno.ESRCH);
+    expect(native.signalWatched(999_999, 0)).toBe(-errno.ESRCH);
+  });
+
+  it('a malformed argument is the only throw: TypeError or RangeError', () => {
+    expect(() => native.spawn({} as NativeSpawnPlan)).toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { pdeathsig: 99 }))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true'], { cgroupFd: -2 }))).toThrow(RangeError);
+    expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
+    expect(() => native.signalWatched(1, 100)).toThrow(RangeError);
+  });
+});
