@@ -54,7 +54,12 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   core::SpawnPlan plan;
   ReadStrings(env, ArrayField(env, object, "candidates"), plan.candidates);
   ReadStrings(env, ArrayField(env, object, "argv"), plan.argv);
-  ReadStrings(env, ArrayField(env, object, "envp"), plan.envp);
+  Napi::Value envp = object.Get("envp");
+  if (envp.IsNull()) {
+    plan.inheritEnvironment = true;  // environ at the clone (the caller's process.env is environ itself)
+  } else {
+    ReadStrings(env, ArrayField(env, object, "envp"), plan.envp);
+  }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
   Napi::Value cwd = object.Get("cwd");
   if (cwd.IsString()) {

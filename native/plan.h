@@ -8,7 +8,7 @@
 namespace canfork {
 
 // plan: { candidates, argv, envp, cwd?, stdio, uid, gid, newSession, newProcessGroup, rlimits,
-//         pdeathsig?, cgroupFd? }. TypeError/RangeError for anything malformed.
+//         pdeathsig?, cgroupFd? }; envp null: this process's environ at the clone. TypeError/RangeError for anything malformed.
 core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value);
 
 // waitpid's status word as [kind, value, coreDumped]; the kinds are native.constants.WAIT_*.

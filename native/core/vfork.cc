@@ -300,7 +300,8 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
     return outcome;
   }
 
-  ChildContext context = {&plan, argv.data(), envp.data(), shellArgv.data(), sources.data(),
+  char* const* childEnvironment = plan.inheritEnvironment ? environ : envp.data();
+  ChildContext context = {&plan, argv.data(), childEnvironment, shellArgv.data(), sources.data(),
                           static_cast<int>(count), getpid(), 0};
   // Every signal blocked across the clone, glibc's internal ones too (sigfillset leaves those out):
   // no handler may run in the child before it has reset them.

@@ -19,6 +19,9 @@ struct SpawnPlan {
   std::vector<std::string> candidates;  // execve targets in PATH order
   std::vector<std::string> argv;        // argv[0] first; never empty
   std::vector<std::string> envp;        // KEY=value
+  // true: the child gets this process's environ as it is at the clone, and envp is not used (no copy of
+  // an unchanged environment on either side of the boundary).
+  bool inheritEnvironment = false;
   std::string cwd;
   bool hasCwd = false;
   std::vector<int> stdio;  // index = fd number in the child: kStdioPipe, kStdioIgnore or a parent fd
