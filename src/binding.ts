@@ -36,8 +36,11 @@ export interface NativeSpawnPlan {
   /** execve targets in PATH order; one that gives ENOEXEC runs as [/bin/sh, candidate, ...argv.slice(1)]. */
   candidates: string[];
   argv: string[];
-  /** `KEY=value` strings. */
-  envp: string[];
+  /**
+   * `KEY=value` strings; null: this process's environ as it is at the clone, copied nowhere (the main thread's
+   * process.env is environ itself).
+   */
+  envp: string[] | null;
   cwd?: string;
   /** Per child fd: constants.STDIO_PIPE, constants.STDIO_IGNORE, else the parent fd handed over. */
   stdio: number[];

@@ -2,6 +2,7 @@
 // fields libuv's uv_spawn reads (file, args, cwd, envPairs, stdio, detached, uid, gid).
 import { constants } from 'node:os';
 import { native, type NativeSpawnPlan } from '../binding';
+import { envPairsOf, INHERITED_ENVIRONMENT } from './normalize';
 
 /** Native stdio plan values. */
 export const { STDIO_PIPE, STDIO_IGNORE } = native.constants;
@@ -40,13 +41,18 @@ export interface PlanExtras {
 // default. libuv sets environ to the child's environment before calling execvp, so this is Node's rule.
 const DEFAULT_PATH = '/bin:/usr/bin';
 
-export function pathCandidates(file: string, envPairs: readonly string[]): string[] {
+export function pathCandidates(file: string, envPairs: readonly string[] | null): string[] {
   if (file.includes('/')) return [file];
   let searchPath = DEFAULT_PATH;
-  for (const pair of envPairs) {
-    if (pair.startsWith('PATH=')) {
-      searchPath = pair.slice(5);
-      break;
+  if (envPairs === null) {
+    // The inherited environment: its first PATH is what process.env.PATH reads (getenv).
+    searchPath = process.env.PATH ?? DEFAULT_PATH;
+  } else {
+    for (const pair of envPairs) {
+      if (pair.startsWith('PATH=')) {
+        searchPath = pair.slice(5);
+        break;
+      }
     }
   }
   return searchPath.split(':').map((dir) => (dir === '' ? file : `${dir}/${file}`));
@@ -88,8 +94,19 @@ function idOf(value: number | undefined): number {
   return value === undefined || value === null ? -1 : value >>> 0;
 }
 
+/**
+ * The child's environment: null for process.env as it is (environ, handed over by the addon) when the
+ * pairs are the marked empty array of environmentPairs and nothing was pushed onto them; else strings.
+ */
+function environmentOf(envPairs: readonly unknown[] | undefined): string[] | null {
+  if (envPairs === undefined || (envPairs as { [INHERITED_ENVIRONMENT]?: boolean })[INHERITED_ENVIRONMENT] !== true) return toStrings(envPairs);
+  if (envPairs.length === 0) return null;
+  // Node pushed its NODE_CHANNEL_* pairs (ipc): they follow the variables, as in Node's own envPairs.
+  return [...envPairsOf(undefined), ...toStrings(envPairs)];
+}
+
 export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: number[], extras: PlanExtras): NativeSpawnPlan {
-  const envp = toStrings(options.envPairs);
+  const envp = environmentOf(options.envPairs);
   const argv = toStrings(options.args);
   if (argv.length === 0) argv.push(options.file);
   // No prototype: the native side reads optional fields (cwd, pdeathsig, cgroupFd) by name, and a
