@@ -7,6 +7,8 @@
 //   plan: stdio plan and native plan from Node's spawn options (strings copied for the addon)
 //   native spawn: the addon's spawn() of /bin/true (plan read, clone, the parent's share until exec) + waitpid
 //   native spawn, empty environment: the same with no variables (what reading them costs the addon)
+//   native spawn, inherited environment: envp null, environ handed to the child (what spawn() does on the
+//     main thread without options.env)
 //   spawn → exit: canfork spawn() of /bin/true to its 'exit' event, everything included
 //   child_process spawn → exit: the same through node:child_process
 // Prints one JSON object; numbers are microseconds of CPU per call.
@@ -27,7 +29,7 @@ const nodeOptions = { file: '/bin/true', args: ['/bin/true'], envPairs: pairs, s
 const extras = { processGroup: false, rlimits: [] };
 
 function nativeSpawnAndReap(envPairs) {
-  const plan = buildPlan({ ...nodeOptions, envPairs }, stdioPlan(ignored), extras);
+  const plan = { ...buildPlan({ ...nodeOptions, envPairs: envPairs ?? [] }, stdioPlan(ignored), extras), ...(envPairs === null ? { envp: null } : {}) };
   const result = native.spawn(plan);
   if (typeof result === 'number' || 'errno' in result) throw new Error(`native spawn failed: ${JSON.stringify(result)}`);
   native.waitpid(result.pid, false);
@@ -40,6 +42,7 @@ const pieces = {
   plan: { batch: 200, run: () => buildPlan(nodeOptions, stdioPlan(ignored), extras) },
   'native spawn': { batch: 10, run: () => nativeSpawnAndReap(pairs) },
   'native spawn, empty environment': { batch: 10, run: () => nativeSpawnAndReap([]) },
+  'native spawn, inherited environment': { batch: 10, run: () => nativeSpawnAndReap(null) },
   'spawn → exit': { batch: 10, run: () => once(canfork.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit') },
   'child_process spawn → exit': { batch: 10, run: () => once(childProcess.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit') },
 };
