@@ -32,6 +32,9 @@ const peerPackages = {
 };
 // canfork/register's require entry (package.json "exports"): measured once it is built.
 const registerBuilt = existsSync(path.join(benchDir, '..', 'dist', 'register-require.js'));
+// How long one measuring process may take: writing 8 GiB page by page takes seconds on a quiet machine and
+// minutes on one whose cores are busy with other work; a timeout only means the harness itself hangs.
+const workerTimeoutMs = 20 * 60_000;
 // Headroom left for the other users of a shared machine when an RSS level is held.
 const spareBytes = 3 * GiB;
 
@@ -74,7 +77,7 @@ function runJson(file, args, timeoutMs, env = process.env) {
 }
 
 const runWorker = (request, nodeFlags = []) =>
-  runJson(process.execPath, [...nodeFlags, path.join(benchDir, 'worker.mjs'), JSON.stringify(request)], 180_000);
+  runJson(process.execPath, [...nodeFlags, path.join(benchDir, 'worker.mjs'), JSON.stringify(request)], workerTimeoutMs);
 
 /** ~/.cache/canfork/bench-peers (or under $XDG_CACHE_HOME): where `npm install --prefix` puts the peers. */
 function peersDirectory() {
@@ -135,9 +138,9 @@ function preparePeers(results) {
 function runPeer(name, peer, rssBytes) {
   const request = JSON.stringify({ rssBytes, budgetMs: settings.spawnBudgetMs, rounds: settings.rounds, inFlight: settings.inFlight, throughputMs: settings.throughputMs });
   const script = path.join(benchDir, 'peer.mjs');
-  if (name === 'bun') return runJson(peer.file, [script, request], 300_000);
+  if (name === 'bun') return runJson(peer.file, [script, request], workerTimeoutMs);
   // -A: the script reads /proc/self/status and runs /bin/true; nothing else. No config or lock file of this repo.
-  return runJson(peer.file, ['run', '-A', '--no-config', '--no-lock', script, request], 300_000,
+  return runJson(peer.file, ['run', '-A', '--no-config', '--no-lock', script, request], workerTimeoutMs,
     { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' });
 }
 
@@ -177,7 +180,7 @@ async function measureRssLevel(rssBytes, baseline, peers, results) {
   // users of a shared machine does not land on one side of the comparison only.
   const cHalf = async (when) => {
     log(`RSS ${levelGiB} GiB: C posix_spawn baseline (${when})`);
-    const c = await runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / 2))], 120_000);
+    const c = await runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / 2))], workerTimeoutMs);
     checkResident(`baseline at ${levelGiB} GiB`, rssBytes, c.residentBytes);
     return c;
   };
