@@ -9,6 +9,8 @@
 #include <napi.h>
 #include <sys/types.h>
 
+#include <vector>
+
 #if !defined(NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS)
 #error "build with NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS (binding.gyp, CMakeLists.txt)"
 #endif
@@ -69,9 +71,10 @@ void Export(Napi::Env env, Napi::Object exports, const char* name) {
   detail::Export(env, exports, name, detail::Entry<Function>);
 }
 
-// A child whose pid has gone to JavaScript but whose exit nobody watches yet: reaped at teardown if
-// watchExit never claims it (a worker terminated between spawn and watchExit). native/exit-watch.cc.
-void AwaitWatch(Napi::Env env, pid_t pid);
+// A child whose pid and pipe ends have gone to JavaScript: reaped at teardown if watchExit never claims
+// it, its pipe ends closed there if JavaScript never wrapped them (a worker terminated in between).
+// native/exit-watch.cc.
+void AwaitWatch(Napi::Env env, pid_t pid, const std::vector<int>& parentFds);
 // Reaps (pid, pidfd) on a thread that outlives this instance, closing the pidfd.
 void ReapInBackground(pid_t pid, int pidfd);
 // A waitpid() from JavaScript reaped this pid: it needs no watch any more.

@@ -1,9 +1,11 @@
 // Exit watching without a thread per child: one uv_poll per pidfd on this addon instance's own loop
 // (napi_get_uv_event_loop, so each worker watches on its own). A pidfd turns readable when its process
-// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped.
+// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped
+// (docs/kernel-rules.md §6).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -37,11 +39,22 @@ struct ExitWatch {
 
 // The live watches of one addon instance. Not freed with AddonState: close callbacks may still be
 // pending when the instance data goes, so it frees itself when the last handle has closed.
+// A pipe end spawn handed to JavaScript, known by its inode so that a later fd with the same number is
+// never mistaken for it.
+struct HandedFd {
+  int fd;
+  dev_t device;
+  ino_t inode;
+};
+
 struct ExitWatchers {
   napi_env env;
   uv_loop_t* loop;
   std::unordered_map<uint32_t, ExitWatch*> live;
   std::unordered_set<pid_t> awaitingWatch;  // spawned, pid handed to JavaScript, watchExit not yet called
+  // Pipe ends of children whose exit has not been seen yet. JavaScript wraps them in sockets right after
+  // spawn; a worker terminated before it did would leak them (see TearDown).
+  std::unordered_map<pid_t, std::vector<HandedFd>> handedFds;
   uint32_t nextId = 1;
   bool tearingDown = false;
   size_t pendingCloses = 0;  // uv_close called, close callback not yet run
@@ -135,6 +148,7 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
   int reapError = reaped < 0 ? reaped : 0;  // -ECHILD: someone else reaped it (a waitpid(pid) call)
   // uv_close frees the watch only from its close callback, in a later loop phase: still valid below.
   bool deliverable = !watch->owner->tearingDown;
+  watch->owner->handedFds.erase(watch->pid);  // by now JavaScript has long wrapped them
   StopWatching(watch);
   if (deliverable) Deliver(watch, reapError, waitStatus);
 }
@@ -224,6 +238,17 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
   }
   owner->awaitingWatch.clear();
   ReapAllInBackground(std::move(leftovers));
+  // Node has closed every handle JavaScript wrapped before it runs cleanup hooks (Environment::RunCleanup
+  // closes handles first), so a pipe end still open with its own inode was never wrapped: close it.
+  for (auto& [pid, fds] : owner->handedFds) {
+    for (const HandedFd& handed : fds) {
+      struct stat now;
+      if (fstat(handed.fd, &now) == 0 && now.st_dev == handed.device && now.st_ino == handed.inode) {
+        close(handed.fd);
+      }
+    }
+  }
+  owner->handedFds.clear();
   if (owner->live.empty() && owner->pendingCloses == 0) {
     napi_remove_async_cleanup_hook(handle);
     delete owner;
@@ -235,9 +260,21 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
 
 }  // namespace
 
-void AwaitWatch(Napi::Env env, pid_t pid) { Watchers(env).awaitingWatch.insert(pid); }
+void AwaitWatch(Napi::Env env, pid_t pid, const std::vector<int>& parentFds) {
+  ExitWatchers& owner = Watchers(env);
+  owner.awaitingWatch.insert(pid);
+  std::vector<HandedFd> handed;
+  for (int fd : parentFds) {
+    struct stat status;
+    if (fd >= 0 && fstat(fd, &status) == 0) handed.push_back({fd, status.st_dev, status.st_ino});
+  }
+  if (!handed.empty()) owner.handedFds[pid] = std::move(handed);
+}
 
-void ForgetChild(Napi::Env env, pid_t pid) { Watchers(env).awaitingWatch.erase(pid); }
+void ForgetChild(Napi::Env env, pid_t pid) {
+  Watchers(env).awaitingWatch.erase(pid);
+  Watchers(env).handedFds.erase(pid);
+}
 
 void ReapInBackground(pid_t pid, int pidfd) { ReapAllInBackground({{pid, pidfd}}); }
 

@@ -63,4 +63,7 @@ CANFORK_ADDON_PATH="$source_dir/build-asan/Release/canfork.node" \
   node --expose-gc scripts/valgrind-drive.cjs 10 || status=$?
 fail_on_reports "the LeakSanitizer run"
 [ "$status" -eq 0 ] || { echo "test:asan: the native-path driver failed ($status)" >&2; exit "$status"; }
-echo "test:asan: 0 sanitizer reports in ${tests[*]}, 0 leaks in scripts/valgrind-drive.cjs"
+
+# The vfork core alone, without Node: its C++ unit test built with the same sanitizers (LeakSanitizer on).
+bash scripts/test-core.sh --sanitize
+echo "test:asan: 0 sanitizer reports in ${tests[*]} and the core's unit test, 0 leaks in scripts/valgrind-drive.cjs"

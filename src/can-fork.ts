@@ -171,9 +171,13 @@ export function canFork(options?: CanForkOptions): ForkReport {
   return judgeProcess(readMachineSnapshot(), checked);
 }
 
-/** canFork() against a snapshot read before (internal: the CLI's scan reads one for all its processes). */
-export function canForkWithSnapshot(machine: MachineSnapshot, options?: CanForkOptions): ForkReport {
-  return judgeProcess(machine, checkOptions(options));
+/**
+ * canFork() against a snapshot read before (internal: the CLI's scan reads one for all its processes).
+ * `statusText`: /proc/PID/status as the caller has just read it (the scan reads it first to leave kernel
+ * threads out), so that each file is read once per process.
+ */
+export function canForkWithSnapshot(machine: MachineSnapshot, options?: CanForkOptions, statusText?: string): ForkReport {
+  return judgeProcess(machine, checkOptions(options), statusText);
 }
 
 function checkOptions(options: CanForkOptions | undefined): { pid: number; trial: boolean; exact: boolean } {
@@ -191,8 +195,12 @@ function processNproc(pid: number): { soft: number; hard: number } {
   return parseLimits(limitsFile.text, limitsFile.path).nproc;
 }
 
-function judgeProcess(machine: MachineSnapshot, { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean }): ForkReport {
-  const statusFile = readPublicProcessFile(pid, 'status');
+function judgeProcess(
+  machine: MachineSnapshot,
+  { pid, trial, exact }: { pid: number; trial: boolean; exact: boolean },
+  statusText?: string,
+): ForkReport {
+  const statusFile = statusText === undefined ? readPublicProcessFile(pid, 'status') : { text: statusText, path: `/proc/${pid}/status` };
   const status = parseStatus(statusFile.text, statusFile.path);
   const nproc = processNproc(pid);
 

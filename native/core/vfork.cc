@@ -1,6 +1,7 @@
 // vfork+exec. clone(CLONE_VM|CLONE_VFORK) copies no page table and charges no commit, so it works where
-// fork's dup_mmap() fails with ENOMEM (docs/kernel-rules.md). Between the clone and the exec the child
-// shares the parent's memory; the three hazards glibc's spawni.c names are handled here:
+// fork's dup_mmap() fails with ENOMEM (docs/kernel-rules.md §3). Between the clone and the exec the child
+// shares the parent's memory; the three hazards glibc's spawni.c names (docs/kernel-rules.md §5) are
+// handled here:
 //  1. signal handlers: every signal is blocked before the clone, the child resets each handler to
 //     SIG_DFL before it unblocks, so no Node handler runs on the parent's memory;
 //  2. the stack: the child runs on its own buffer in CloneChild's frame, which the suspended parent
@@ -10,7 +11,6 @@
 #include "vfork.h"
 
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -22,48 +22,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "clone3.h"
 #include "eintr.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
-#endif
-
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-#if defined(__x86_64__)
-// clone3 has no libc wrapper that runs a function on a new stack; this is the x86-64 one. The kernel
-// returns into the child on the given stack with every register but rax (0), rcx and r11 kept, so the
-// function and its argument ride in rdx and r8. The child never returns here: it calls fn, then exit.
-// Parent: the child's pid or a negative errno, straight from the kernel.
-extern "C" long canfork_clone3(struct clone_args* args, size_t size, int (*fn)(void*), void* arg);
-asm(R"(
-  .text
-  .globl canfork_clone3
-  .hidden canfork_clone3
-  .type canfork_clone3, @function
-canfork_clone3:
-  mov %rcx, %r8
-  mov $435, %eax
-  syscall
-  test %rax, %rax
-  jz 1f
-  ret
-1:
-  xor %ebp, %ebp
-  and $-16, %rsp
-  mov %r8, %rdi
-  call *%rdx
-  mov %eax, %edi
-  mov $60, %eax
-  syscall
-  hlt
-  .size canfork_clone3, .-canfork_clone3
-)");
 #endif
 
 namespace canfork::core {
@@ -232,7 +195,7 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
   alignas(64) char childStack[kChildStackBytes];
   pid_t pid;
   if (cgroupFd >= 0) {
-#if defined(__x86_64__)
+#if CANFORK_HAS_CLONE3_TRAMPOLINE
     struct clone_args args = {};
     args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
@@ -242,7 +205,7 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
     args.cgroup = static_cast<uint64_t>(cgroupFd);
     // Before 5.3 ENOSYS (no clone3), before 5.7 E2BIG (no cgroup field); EBADF or EOPNOTSUPP for an fd
     // that is not a usable cgroup v2 directory.
-    pid = static_cast<pid_t>(canfork_clone3(&args, sizeof(args), ChildMain, context));
+    pid = static_cast<pid_t>(Clone3(&args, ChildMain, context));
 #else
     pid = -ENOSYS;  // no clone3 trampoline for this architecture
 #endif

@@ -4,7 +4,8 @@ import type { ForkReason, ForkReport, TasksReport } from '../model/report';
 import { adviceFor } from './advice';
 import { OVERCOMMIT_MODE_NAMES } from './summary';
 import type { ProcessEntry } from './scan';
-import { formatAddress, formatBytes, formatCount, SCREEN_COLUMNS, type Style, wrap } from './style';
+import { safeStrings } from './terminal-text';
+import { formatAddress, formatBytes, formatCount, padEnd, SCREEN_COLUMNS, type Style, wrap } from './style';
 
 const MEMORY_CAUSES = new Set(['vma-exceeds-ram-swap', 'commit-limit']);
 
@@ -35,7 +36,7 @@ function section(title: string, style: Style): string {
 function row(label: string, value: string, labelWidth = 16): string[] {
   const indent = ' '.repeat(2 + labelWidth);
   const [first = '', ...rest] = wrap(value, SCREEN_COLUMNS - indent.length);
-  return [`  ${label.padEnd(labelWidth)}${first}`, ...rest.map((line) => indent + line)];
+  return [`  ${padEnd(label, labelWidth)}${first}`, ...rest.map((line) => indent + line)];
 }
 
 function memoryLines(report: ForkReport): string[] {
@@ -76,7 +77,9 @@ function taskLines(tasks: TasksReport): string[] {
   return lines;
 }
 
-export function renderDetail(entry: ProcessEntry, style: Style): string {
+export function renderDetail(unsafeEntry: ProcessEntry, style: Style): string {
+  // Every string from /proc (comm, VMA and cgroup paths, messages quoting them) with controls shown as '?'.
+  const entry = safeStrings(unsafeEntry);
   const lines = [headline(entry, style)];
   const report = entry.report;
   if (!report) {

@@ -9,8 +9,16 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-export function renderJson(scan: Scan): string {
+/**
+ * The version of the document's shape: raised when a field changes meaning or goes away (adding one does
+ * not), so that a consumer can refuse a shape it does not know.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** The scan as one JSON document; `compact` puts it on one line (--watch --json streams one per line). */
+export function renderJson(scan: Scan, { compact = false }: { compact?: boolean } = {}): string {
   const document = {
+    schemaVersion: JSON_SCHEMA_VERSION,
     takenAt: scan.takenAt.toISOString(),
     machine: scan.machine,
     processes: rankByRisk(scan.processes).map((entry) => ({
@@ -22,5 +30,5 @@ export function renderJson(scan: Scan): string {
     })),
     missing: scan.missing,
   };
-  return JSON.stringify(document, replacer, 2);
+  return JSON.stringify(document, replacer, compact ? undefined : 2);
 }

@@ -1,7 +1,7 @@
 // --prometheus and --serve: Prometheus text exposition format 0.0.4, also valid for node_exporter's
 // textfile collector (no timestamps, HELP and TYPE once per family, every family a gauge).
-import type { Scan } from './scan';
-import { tightestTaskLimit, verdictOf } from './rank';
+import type { ProcessEntry, Scan } from './scan';
+import { rankByRisk, tightestTaskLimit, verdictOf } from './rank';
 
 /** The Content-Type of the exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -21,6 +21,7 @@ function sampleValue(value: number): string {
 interface Family {
   name: string;
   help: string;
+  type?: 'gauge' | 'counter';
   samples: { labels: Record<string, string>; value: number }[];
 }
 
@@ -28,8 +29,8 @@ function family(name: string, help: string): Family {
   return { name, help, samples: [] };
 }
 
-function renderFamily({ name, help, samples }: Family): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
+function renderFamily({ name, help, type = 'gauge', samples }: Family): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
   for (const { labels, value } of samples) {
     const pairs = Object.entries(labels).map(([key, text]) => `${key}="${labelValue(text)}"`).join(',');
     lines.push(`${name}${pairs === '' ? '' : `{${pairs}}`} ${sampleValue(value)}`);
@@ -37,7 +38,40 @@ function renderFamily({ name, help, samples }: Family): string {
   return lines.join('\n');
 }
 
-export function renderPrometheus(scan: Scan): string {
+/** What canfork_build_info says: which canfork, on which Node and kernel, wrote these numbers. */
+export interface BuildInfo {
+  version: string;
+  nodeVersion: string;
+  kernel: string;
+}
+
+export interface PrometheusOptions {
+  /** Per-process series for this many processes nearest to failing, besides every one that fails or is at risk. */
+  maxProcessSeries: number;
+  build: BuildInfo;
+}
+
+/**
+ * The processes that get series of their own: every one that cannot fork or is at risk, then the
+ * `extra` nearest to failing. The rest are only counted (canfork_processes), so that the number of
+ * series does not grow with the machine and pids coming and going do not churn it.
+ */
+export function processesWithSeries(scan: Scan, extra: number): ProcessEntry[] {
+  const ranked = rankByRisk(scan.processes);
+  let others = 0;
+  return ranked.filter((entry) => {
+    const verdict = verdictOf(entry);
+    if (verdict === 'fails' || verdict === 'at-risk') return true;
+    return others++ < extra;
+  });
+}
+
+/** A read that failed for another reason than permission (a parse error, an I/O error): worth an alert. */
+export function isScrapeError(entry: ProcessEntry): boolean {
+  return entry.error !== null && entry.error.code !== 'EACCES' && entry.error.code !== 'EPERM';
+}
+
+export function renderPrometheus(scan: Scan, options: PrometheusOptions): string {
   const { machine } = scan;
   const machineFamilies: [string, string, number][] = [
     ['canfork_overcommit_mode', 'vm.overcommit_memory: 0 heuristic, 1 always, 2 strict.', machine.overcommit],
@@ -50,14 +84,24 @@ export function renderPrometheus(scan: Scan): string {
     ['canfork_pids', 'Process ids in use.', machine.pids.current],
     ['canfork_pid_max', 'kernel.pid_max.', machine.pids.max],
   ];
-  const families = machineFamilies.map(([name, help, value]) => ({ name, help, samples: [{ labels: {}, value }] }));
+  const families: Family[] = machineFamilies.map(([name, help, value]) => ({ name, help, samples: [{ labels: {}, value }] }));
   const counts = family('canfork_processes', 'Processes scanned, by verdict (kernel threads and zombies left out).');
   for (const verdictName of ['fails', 'at-risk', 'unknown', 'ok'] as const) {
     counts.samples.push({ labels: { verdict: verdictName }, value: scan.processes.filter((e) => verdictOf(e) === verdictName).length });
   }
   const duration = family('canfork_scan_duration_seconds', 'How long reading and judging every process took.');
   duration.samples.push({ labels: {}, value: scan.durationSeconds });
-  families.push(counts, duration);
+  const errors = family('canfork_scrape_errors', 'Processes this scan could not read for another reason than permission.');
+  errors.samples.push({ labels: {}, value: scan.processes.filter(isScrapeError).length });
+  const series = family('canfork_process_series', 'Processes with per-process series in this scrape (see --max-process-series).');
+  const build = family('canfork_build_info', 'Always 1: the canfork version, the Node.js version and the kernel release.');
+  build.samples.push({
+    labels: { version: options.build.version, node_version: options.build.nodeVersion, kernel: options.build.kernel },
+    value: 1,
+  });
+  const shown = processesWithSeries(scan, options.maxProcessSeries);
+  series.samples.push({ labels: {}, value: shown.length });
+  families.push(counts, duration, errors, series, build);
 
   const canFork = family('canfork_process_can_fork', '1 if a fork of this process would succeed now, 0 if it would fail.');
   const verdict = family('canfork_process_verdict', '1 for the verdict of this process: ok, at-risk, fails or unknown.');
@@ -68,7 +112,7 @@ export function renderPrometheus(scan: Scan): string {
   const tasksLimit = family('canfork_process_tasks_limit', 'The tightest task limit of this process (rlimit-nproc, cgroup-pids, threads-max or pid-max).');
   const unreadable = family('canfork_process_unreadable', '1 when the process exists but could not be read.');
 
-  for (const entry of scan.processes) {
+  for (const entry of shown) {
     const labels = { pid: String(entry.pid), comm: entry.comm };
     const report = entry.report;
     if (!report) {
@@ -88,4 +132,14 @@ export function renderPrometheus(scan: Scan): string {
   const processFamilies = [canFork, verdict, largest, accountable, headroom, tasks, tasksLimit, unreadable]
     .filter((f) => f.samples.length > 0);
   return `${[...families, ...processFamilies].map(renderFamily).join('\n')}\n`;
+}
+
+/** --serve's own counters since it started, appended to each answer when it is sent. */
+export function renderServerCounters({ scans, closedByLimits }: { scans: number; closedByLimits: number }): string {
+  return `${[
+    { name: 'canfork_scans_total', help: 'Scans since the server started (scrapes share a scan in flight or younger than --min-interval).',
+      type: 'counter' as const, samples: [{ labels: {}, value: scans }] },
+    { name: 'canfork_connections_closed_total', help: 'Connections the server closed for exceeding a limit (connections, pipelining, queued bytes).',
+      type: 'counter' as const, samples: [{ labels: {}, value: closedByLimits }] },
+  ].map(renderFamily).join('\n')}\n`;
 }

@@ -18,9 +18,16 @@ export interface ForkSource {
    * never fork from user space); null when the process is gone or unreadable.
    */
   describe(pid: number): { comm: string; userSpace: boolean } | null;
-  /** False when no such process exists (kill(pid, 0) fails with ESRCH). */
-  exists(pid: number): boolean;
+  /**
+   * After a failed read: 'gone' when no such process exists (kill(pid, 0) fails with ESRCH), 'hidden' when it
+   * exists but /proc does not show it to us (hidepid, another pid namespace), else 'present'.
+   */
+  presence(pid: number): ProcessPresence;
+  /** The hidepid= option of the /proc mount when it hides other users' processes (then a full scan is partial), else null. */
+  procHidepid?(): string | null;
 }
+
+export type ProcessPresence = 'present' | 'gone' | 'hidden';
 
 export interface ProcessEntry {
   pid: number;
@@ -38,6 +45,8 @@ export interface Scan {
   missing: number[];
   /** Kernel threads and zombies left out of a full scan. */
   skippedKernelThreads: number;
+  /** /proc's hidepid= option when it hides other users' processes from this scan, else null. */
+  hidepid: string | null;
   /** How long the scan took. */
   durationSeconds: number;
   takenAt: Date;
@@ -60,11 +69,45 @@ export interface ScanOptions {
   trial: boolean;
 }
 
+/** The error of a process that exists but that /proc hides from this user: EACCES, never ESRCH. */
+export function hiddenError(pid: number): { code: string; message: string } {
+  return {
+    code: 'EACCES',
+    message: `process ${pid} exists but /proc/${pid} is hidden from this user (hidepid, or another pid namespace)`,
+  };
+}
+
 /**
  * One report per process. Processes found by listing that exit while being read are dropped
  * silently; requested pids that do not exist are listed in `missing`.
  */
 export function scan(source: ForkSource, options: ScanOptions): Scan {
+  const steps = scanSteps(source, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * As {@link scan}, giving the event loop a turn whenever `sliceMs` of work has passed, so that a server
+ * scanning hundreds of processes keeps answering: one process is the unit, a few hundred microseconds.
+ */
+export async function scanAsync(source: ForkSource, options: ScanOptions, sliceMs = 4): Promise<Scan> {
+  const steps = scanSteps(source, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The scan, yielding after each process. */
+function* scanSteps(source: ForkSource, options: ScanOptions): Generator<void, Scan> {
   const started = process.hrtime.bigint();
   const view = source.snapshotMachine();
   const requested = new Set(options.pids);
@@ -86,13 +129,20 @@ export function scan(source: ForkSource, options: ScanOptions): Scan {
     } catch (caught) {
       error = errorInfo(caught);
     }
-    // ESRCH, or ENOENT and the like from a /proc file of a process that exited between two reads.
-    if (error !== null && (error.code === 'ESRCH' || !source.exists(pid))) {
-      if (requested.has(pid)) missing.push(pid);
-      continue;
+    if (error !== null) {
+      // ESRCH, or ENOENT and the like from a /proc file of a process that exited between two reads;
+      // or a process that exists but that /proc hides (hidepid=2 turns its files into ENOENT as well).
+      const presence = source.presence(pid);
+      if (presence === 'gone' || (presence === 'present' && error.code === 'ESRCH')) {
+        if (requested.has(pid)) missing.push(pid);
+        continue;
+      }
+      if (presence === 'hidden') error = hiddenError(pid);
     }
     processes.push({ pid, comm: described?.comm ?? '', report, error });
+    yield;
   }
   const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { machine: view.summary, processes, missing, skippedKernelThreads, durationSeconds, takenAt: new Date() };
+  const hidepid = source.procHidepid?.() ?? null;
+  return { machine: view.summary, processes, missing, skippedKernelThreads, hidepid, durationSeconds, takenAt: new Date() };
 }

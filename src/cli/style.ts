@@ -4,6 +4,8 @@
 /** Every line the CLI prints fits this many columns. */
 export const SCREEN_COLUMNS = 80;
 
+import { cellWidth, sliceCells } from './terminal-text';
+
 // One formatter for the model's messages and the CLI's tables.
 export { formatBytes } from '../format';
 
@@ -18,18 +20,22 @@ export function formatAddress(address: bigint): string {
   return address.toString(16).padStart(12, '0');
 }
 
-/** Cuts `text` to `width` columns, marking the cut with `~`. */
+/** Cuts `text` to `width` terminal cells, marking the cut with `~`. */
 export function truncate(text: string, width: number): string {
-  if (text.length <= width) return text;
-  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}~`;
+  if (cellWidth(text) <= width) return text;
+  return width <= 1 ? sliceCells(text, width) : `${sliceCells(text, width - 1)}~`;
 }
 
+/** `text` cut to `width` cells and padded with spaces after it to exactly `width` cells. */
 export function padEnd(text: string, width: number): string {
-  return truncate(text, width).padEnd(width);
+  const cut = truncate(text, width);
+  return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
 }
 
+/** `text` cut to `width` cells and padded with spaces before it to exactly `width` cells. */
 export function padStart(text: string, width: number): string {
-  return truncate(text, width).padStart(width);
+  const cut = truncate(text, width);
+  return ' '.repeat(Math.max(0, width - cellWidth(cut))) + cut;
 }
 
 export interface Style {
@@ -64,11 +70,15 @@ export function createStyle(enabled: boolean): Style {
   };
 }
 
+/** --color: `always` and `never` override the environment; `auto` follows it. */
+export type ColourMode = 'auto' | 'always' | 'never';
+
 /**
  * Colours only on a terminal. NO_COLOR (any non-empty value) always wins; FORCE_COLOR (not `0`)
  * turns colours on for a pipe; TERM=dumb turns them off.
  */
-export function colourWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+export function colourWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, mode: ColourMode = 'auto'): boolean {
+  if (mode !== 'auto') return mode === 'always';
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
   if (env.TERM === 'dumb') return false;
@@ -81,18 +91,34 @@ export function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
-/** Word-wraps `text` into lines of at most `width` columns (a longer word gets a line of its own). */
+/** A word longer than a line (a long path) cut into pieces of at most `width` cells. */
+function splitWord(word: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = word;
+  while (rest !== '') {
+    // A character wider than the line still takes one piece of its own.
+    const piece = sliceCells(rest, Math.max(1, width)) || String.fromCodePoint(rest.codePointAt(0) ?? 0x3f);
+    pieces.push(piece);
+    rest = rest.slice(piece.length);
+  }
+  return pieces;
+}
+
+/** Word-wraps `text` into lines of at most `width` cells (a longer word is cut into line-sized pieces). */
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
+  let lineCells = 0;
   const words = text.split(/\s+/).filter((w) => w !== '');
-  // A word longer than a line (a long path) is cut into line-sized pieces.
-  for (const word of words.flatMap((w) => w.match(new RegExp(`.{1,${Math.max(1, width)}}`, 'g')) ?? [])) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
+  for (const word of words.flatMap((w) => splitWord(w, width))) {
+    const cells = cellWidth(word);
+    if (line === '' || lineCells + 1 + cells > width) {
+      if (line !== '') lines.push(line);
       line = word;
+      lineCells = cells;
     } else {
-      line = line === '' ? word : `${line} ${word}`;
+      line += ` ${word}`;
+      lineCells += 1 + cells;
     }
   }
   if (line !== '') lines.push(line);

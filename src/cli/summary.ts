@@ -3,6 +3,7 @@
 import type { ForkReport, MachineSummary, OvercommitMode } from '../model/report';
 import { nearestLimit, rankByRisk, tightestTaskLimit, verdictOf } from './rank';
 import type { ProcessEntry, Scan } from './scan';
+import { safeStrings, safeText } from './terminal-text';
 import { formatBytes, formatCount, padEnd, padStart, SCREEN_COLUMNS, type Style, truncate, wrap } from './style';
 
 export const OVERCOMMIT_MODE_NAMES: Record<OvercommitMode, string> = {
@@ -144,6 +145,7 @@ function machineLines(scan: Scan, values: Map<string, string>, previous: Summary
     `${label('Processes')}${failing > 0 ? style.red(style.bold(cannot)) : cannot}, ${value('at risk')} at risk, ` +
       `${value('unknown')} unknown, ${value('ok')} ok`,
     ...(scan.skippedKernelThreads > 0 ? [`${' '.repeat(12)}(${scan.skippedKernelThreads} kernel threads and zombies not listed)`] : []),
+    ...(scan.hidepid !== null ? [`${' '.repeat(12)}(/proc is mounted ${safeText(scan.hidepid)}: other users' processes are hidden)`] : []),
   ];
 }
 
@@ -153,12 +155,14 @@ function machineLines(scan: Scan, values: Map<string, string>, previous: Summary
  * process that was not there before.
  */
 export function renderSummary(
-  scan: Scan,
+  unsafeScan: Scan,
   style: Style,
   previous?: SummaryFrame,
   /** Lines the text may take (a terminal's height for --watch); the lowest-risk rows give way. */
   maxLines = Infinity,
 ): { text: string; frame: SummaryFrame } {
+  // Every string from /proc (comm, paths in the reasons) with controls shown as '?', as ps does.
+  const scan = { ...unsafeScan, processes: unsafeScan.processes.map((entry) => safeStrings(entry)) };
   const watching = previous !== undefined;
   const values = machineValues(scan);
   const rows = new Map<number, RowCells>();

@@ -72,7 +72,8 @@ describe('canfork on this machine', () => {
   });
 
   it('--prometheus of every process passes promtool check metrics', () => {
-    const result = runCanfork(['--prometheus']);
+    // Every process gets series of its own here: by default only the 20 nearest to failing do.
+    const result = runCanfork(['--prometheus', '--max-process-series', '100000']);
     expect([0, 1]).toContain(result.status);
     expect(result.stdout).toContain(`canfork_process_can_fork{pid="${process.pid}",comm="${commOf(process.pid)}"} 1`);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: result.stdout, encoding: 'utf8' });
@@ -120,6 +121,25 @@ describe('canfork on this machine', () => {
     } finally {
       process.kill(holder.pid!, 'SIGKILL');
     }
+  });
+
+  it('--watch --json streams one JSON document per line, each with schemaVersion', async () => {
+    const child = spawn(process.execPath, [cliPath, '--watch', '0.2', '--json', String(process.pid)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+    });
+    while (text.split('\n').length < 3) await once(child.stdout, 'data');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect((await exited)[0]).toBe(0);
+    const documents = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+    expect(documents.length).toBeGreaterThanOrEqual(2);
+    for (const document of documents) {
+      expect(document).toMatchObject({ schemaVersion: 1, missing: [] });
+      expect(document.processes[0]).toMatchObject({ pid: process.pid, verdict: 'ok' });
+    }
+    expect(new Set(documents.map((document) => document.takenAt)).size).toBe(documents.length);
   });
 
   it('--version prints the package version', () => {

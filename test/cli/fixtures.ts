@@ -1,6 +1,7 @@
 // ForkReport objects built by hand, to test the presenter alone. The numbers are shaped after this
 // machine (23.5 GiB RAM, no swap, overcommit mode 0) and the states issue #5 names.
 import type { ForkReport, MachineSummary } from '../../src/model/report';
+import type { PrometheusOptions } from '../../src/cli/prometheus';
 import type { ForkSource, ProcessEntry, Scan } from '../../src/cli/scan';
 
 export const GiB = 2 ** 30;
@@ -111,7 +112,7 @@ export function entry(report: ForkReport | null, comm: string, pid = report?.pid
 }
 
 export function scanOf(entries: ProcessEntry[], missing: number[] = []): Scan {
-  return { machine, processes: entries, missing, skippedKernelThreads: 0, durationSeconds: 0.012, takenAt: new Date('2026-11-23T12:00:00Z') };
+  return { machine, processes: entries, missing, skippedKernelThreads: 0, hidepid: null, durationSeconds: 0.012, takenAt: new Date('2026-11-23T12:00:00Z') };
 }
 
 /** A ForkSource over built reports: `reports` by pid; pids in `vanishing` throw ESRCH as if they exited. */
@@ -128,6 +129,12 @@ export function builtSource(reports: Map<number, ForkReport | Error>, comms: Map
     }),
     listPids: () => [...reports.keys()],
     describe: (pid) => (reports.has(pid) ? { comm: comms.get(pid) ?? '', userSpace: true } : null),
-    exists: (pid) => reports.has(pid),
+    presence: (pid) => (reports.has(pid) ? 'present' : 'gone'),
   };
 }
+
+/** renderPrometheus options with a fixed build, so that the output does not depend on the machine. */
+export const prometheusOptions: PrometheusOptions = {
+  maxProcessSeries: 20,
+  build: { version: '0.1.0', nodeVersion: 'v20.0.0', kernel: '6.18.0' },
+};

@@ -10,7 +10,7 @@ import { rankByRisk } from '../../src/cli/rank';
 import { runCli } from '../../src/cli/run';
 import { colourWanted, createStyle, formatBytes, SCREEN_COLUMNS, stripAnsi } from '../../src/cli/style';
 import { renderSummary } from '../../src/cli/summary';
-import { bigVmaReport, builtSource, cgroupFullReport, entry, GiB, nprocAtRiskReport, okReport, scanOf } from './fixtures';
+import { bigVmaReport, builtSource, cgroupFullReport, entry, GiB, nprocAtRiskReport, okReport, prometheusOptions, scanOf } from './fixtures';
 
 const plain = createStyle(false);
 const colour = createStyle(true);
@@ -150,7 +150,7 @@ describe('JSON', () => {
 
 describe('Prometheus exposition', () => {
   const scan = scanOf([entry(bigVmaReport(4242), 'no"de\\x'), entry(okReport(3), 'bash'), entry(null, 'hidden', 9)]);
-  const text = renderPrometheus(scan);
+  const text = renderPrometheus(scan, prometheusOptions);
 
   it('has the per-process and machine series', () => {
     expect(text).toContain('canfork_process_can_fork{pid="4242",comm="no\\"de\\\\x"} 0');
@@ -244,7 +244,7 @@ describe('overcommit modes 1 and 2', () => {
     const scan = { ...scanOf([entry(report, 'app')]), machine: { ...scanOf([]).machine, overcommit: 1 as const } };
     expect(renderSummary(scan, plain).text).toContain('mode 1 (always overcommit): memory accounting never refuses a fork.');
     expect(renderSummary(scan, plain).text).toMatch(/ +5 app +ok +32\.0 MiB +no limit/);
-    expect(renderPrometheus(scan)).toContain('canfork_process_fork_headroom_bytes{pid="5",comm="app"} +Inf');
+    expect(renderPrometheus(scan, prometheusOptions)).toContain('canfork_process_fork_headroom_bytes{pid="5",comm="app"} +Inf');
   });
 
   it('mode 2: the commit-limit reason and advice about CommitLimit', () => {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { native, type NativeSpawnPlan } from '../../src/binding';
 import { STDIO_IGNORE, STDIO_PIPE } from '../../src/spawn/plan';
+import { plan } from './plan';
 
 const { errno } = osConstants;
 const srcRoot = path.resolve(__dirname, '../../src');
@@ -15,13 +16,6 @@ function sourceFiles(dir: string): string[] {
     const full = path.join(dir, name);
     return statSync(full).isDirectory() ? sourceFiles(full) : full.endsWith('.ts') ? [full] : [];
   });
-}
-
-function plan(argv: string[], extra: Partial<NativeSpawnPlan> = {}): NativeSpawnPlan {
-  return {
-    candidates: [argv[0]!], argv, envp: [], stdio: [STDIO_IGNORE, STDIO_IGNORE, STDIO_IGNORE],
-    uid: -1, gid: -1, newSession: false, newProcessGroup: false, rlimits: [], ...extra,
-  };
 }
 
 function waitNative(pid: number): [number, number, boolean, number] {

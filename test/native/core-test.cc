@@ -1,0 +1,240 @@
+// Drives the vfork core (native/core) without Node: real children, real fds. Built and run by
+// scripts/test-core.sh (`npm run test:core`), also under AddressSanitizer and UBSan (`--sanitize`).
+// Prints one line per check and exits 1 if any failed.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "../../native/core/eintr.h"
+#include "../../native/core/sync-run.h"
+#include "../../native/core/vfork.h"
+
+using namespace canfork::core;
+
+namespace {
+
+int failures = 0;
+
+void Check(bool ok, const std::string& what) {
+  std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  if (!ok) failures++;
+}
+
+template <typename T>
+void CheckEqual(const T& actual, const T& expected, const std::string& what) {
+  std::ostringstream text;
+  text << what << " (got " << actual << ", want " << expected << ")";
+  Check(actual == expected, text.str());
+}
+
+SpawnPlan Plan(std::vector<std::string> argv) {
+  SpawnPlan plan;
+  plan.candidates = {argv[0]};
+  plan.argv = std::move(argv);
+  plan.envp = {"PATH=/usr/bin:/bin"};
+  plan.stdio = {kStdioIgnore, kStdioIgnore, kStdioIgnore};
+  return plan;
+}
+
+std::string ReadAll(int fd) {
+  std::string text;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = RetryOnEintr([&] { return read(fd, buffer, sizeof(buffer)); })) > 0) text.append(buffer, got);
+  return text;
+}
+
+// Runs `plan` with stdout piped and returns what it printed and its status word.
+std::string RunForOutput(SpawnPlan plan, int* status) {
+  plan.stdio[1] = kStdioPipe;
+  SyncOptions options;
+  SyncResult result = RunSync(plan, options);
+  *status = result.status;
+  if (result.spawnError != 0) return "spawn error " + std::to_string(result.spawnError);
+  return result.output[1];
+}
+
+// Children of this process (all threads), from /proc: the core must leave none behind.
+std::string Children() {
+  std::ifstream file("/proc/self/task/" + std::to_string(gettid()) + "/children");
+  std::string text;
+  std::getline(file, text);
+  return text;
+}
+
+void TestTrue() {
+  SpawnOutcome outcome = SpawnChild(Plan({"/bin/true"}));
+  CheckEqual(outcome.error, 0, "/bin/true: started");
+  Check(outcome.pid > 0 && outcome.pidfd >= 0, "/bin/true: a pid and a pidfd");
+  int status = 0;
+  CheckEqual(WaitExactly(outcome.pid, &status, 0), outcome.pid, "/bin/true: reaped by its pid");
+  Check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "/bin/true: exit 0");
+  close(outcome.pidfd);
+}
+
+void TestMissing() {
+  SpawnOutcome outcome = SpawnChild(Plan({"/nonexistent/program"}));
+  CheckEqual(outcome.error, -ENOENT, "missing program: -ENOENT");
+  CheckEqual(outcome.pid, -1, "missing program: no pid");
+  CheckEqual(Children(), std::string(), "missing program: the failed child was reaped");
+  SpawnPlan plan = Plan({"true"});
+  plan.candidates = {"/nonexistent/a/true", "/etc/passwd/true", "/bin/true"};
+  int status = 0;
+  SyncResult result = RunSync(plan, SyncOptions());
+  Check(result.spawnError == 0 && WIFEXITED(result.status), "PATH order: past ENOENT and ENOTDIR to /bin/true");
+  (void)status;
+  SpawnPlan badCwd = Plan({"/bin/true"});
+  badCwd.cwd = "/nonexistent";
+  badCwd.hasCwd = true;
+  CheckEqual(SpawnChild(badCwd).error, -ENOENT, "missing cwd: -ENOENT from the child's chdir");
+  CheckEqual(WaitExactly(0, &status, WNOHANG), -EINVAL, "WaitExactly refuses pid 0");
+  CheckEqual(WaitExactly(-1, &status, WNOHANG), -EINVAL, "WaitExactly refuses pid -1");
+}
+
+void TestEnoexec(const std::string& scratch) {
+  std::string script = scratch + "/no-shebang";
+  {
+    std::ofstream file(script);
+    file << "echo \"$0 $1 $2\"\n";
+  }
+  chmod(script.c_str(), 0755);
+  int status = 0;
+  std::string output = RunForOutput(Plan({script, "a", "b c"}), &status);
+  CheckEqual(output, script + " a b c\n", "ENOEXEC: run by /bin/sh as [sh, candidate, args]");
+  Check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "ENOEXEC: exit 0");
+}
+
+void TestFdArrangement() {
+  // Parent fds 8 and 9 hold the write ends of pipes A and B; the child gets them swapped. Placing fd 8
+  // first would clobber the source of fd 9 (dash redirects only 0-9) without the move above the stdio count.
+  int a[2], b[2];
+  if (pipe2(a, O_CLOEXEC) != 0 || pipe2(b, O_CLOEXEC) != 0) return Check(false, "pipes");
+  if (fcntl(8, F_GETFD) != -1 || fcntl(9, F_GETFD) != -1) return Check(false, "fds 8 and 9 are free");
+  dup3(a[1], 8, O_CLOEXEC);
+  dup3(b[1], 9, O_CLOEXEC);
+  SpawnPlan plan = Plan({"/bin/sh", "-c", "echo eight >&8; echo nine >&9"});
+  plan.stdio.assign(10, kStdioIgnore);
+  plan.stdio[8] = 9;
+  plan.stdio[9] = 8;
+  SyncResult result = RunSync(plan, SyncOptions());
+  for (int fd : {a[1], b[1], 8, 9}) close(fd);
+  CheckEqual(ReadAll(a[0]), std::string("nine\n"), "fd swap: fd 9 of the child is our fd 8");
+  CheckEqual(ReadAll(b[0]), std::string("eight\n"), "fd swap: fd 8 of the child is our fd 9");
+  Check(result.spawnError == 0 && WIFEXITED(result.status), "fd swap: the child ran");
+  close(a[0]);
+  close(b[0]);
+
+  // A non-blocking fd handed over as 0 arrives blocking; as 3 it keeps O_NONBLOCK (libuv's rule).
+  int nonblocking = open("/dev/zero", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int alsoNonblocking = open("/dev/zero", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  SpawnPlan flags = Plan({"/bin/sh", "-c", "grep ^flags: /proc/$$/fdinfo/0 /proc/$$/fdinfo/3 | cut -f2"});
+  flags.stdio = {nonblocking, kStdioPipe, kStdioIgnore, alsoNonblocking};
+  SyncResult seen = RunSync(flags, SyncOptions());
+  std::istringstream lines(seen.output[1]);
+  unsigned long zero = 0, three = 0;
+  lines >> std::oct >> zero >> three;
+  CheckEqual(zero & O_NONBLOCK, 0UL, "fd 0 handed over: O_NONBLOCK cleared");
+  CheckEqual(three & O_NONBLOCK, static_cast<unsigned long>(O_NONBLOCK), "fd 3 handed over: O_NONBLOCK kept");
+  close(nonblocking);
+  close(alsoNonblocking);
+
+  // Ignored 0-2 are /dev/null, 0 read-only and 1-2 read-write.
+  SpawnPlan devNull = Plan({"/bin/sh", "-c", "r=$(for fd in 0 1 2; do grep ^flags: /proc/$$/fdinfo/$fd | cut -f2; done); echo \"$r\" >&3"});
+  devNull.stdio = {kStdioIgnore, kStdioIgnore, kStdioIgnore, kStdioPipe};
+  SyncResult modes = RunSync(devNull, SyncOptions());
+  std::istringstream modeLines(modes.output[3]);
+  unsigned long in = 9, out = 9, err = 9;
+  modeLines >> std::oct >> in >> out >> err;
+  Check((in & O_ACCMODE) == O_RDONLY && (out & O_ACCMODE) == O_RDWR && (err & O_ACCMODE) == O_RDWR,
+        "ignored 0-2: /dev/null O_RDONLY, O_RDWR, O_RDWR");
+}
+
+void TestPdeathsig() {
+  // This process becomes a subreaper, so the orphaned grandchild is reparented here and can be waited.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return Check(false, "pipe");
+  pid_t middle = fork();  // the test's own process, not the core: the parent that will die
+  if (middle == 0) {
+    SpawnPlan plan = Plan({"/bin/sleep", "30"});
+    plan.pdeathsig = SIGUSR1;
+    SpawnOutcome outcome = SpawnChild(plan);
+    RetryOnEintr([&] { return write(report[1], &outcome.pid, sizeof(outcome.pid)); });
+    _exit(0);
+  }
+  close(report[1]);
+  pid_t grandchild = -1;
+  RetryOnEintr([&] { return read(report[0], &grandchild, sizeof(grandchild)); });
+  close(report[0]);
+  int status = 0;
+  WaitExactly(middle, &status, 0);
+  Check(grandchild > 0, "pdeathsig: the grandchild started");
+  if (grandchild <= 0) return;
+  CheckEqual(WaitExactly(grandchild, &status, 0), grandchild, "pdeathsig: the orphan is reparented to us");
+  Check(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1, "pdeathsig: it died of SIGUSR1 when its parent exited");
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+void TestSupervision() {
+  SpawnPlan stopped = Plan({"/bin/sh", "-c", "kill -STOP $$"});
+  SyncOptions timeout;
+  timeout.timeoutMs = 50;
+  SyncResult result = RunSync(stopped, timeout);
+  CheckEqual(result.error, -ETIMEDOUT, "timeout: -ETIMEDOUT");
+  Check(WIFSIGNALED(result.status) && WTERMSIG(result.status) == SIGTERM, "timeout: a stopped child dies of SIGTERM (SIGCONT follows)");
+
+  SpawnPlan chatty = Plan({"/bin/sh", "-c", "while :; do echo yes; done"});
+  chatty.stdio[1] = kStdioPipe;
+  SyncOptions small;
+  small.maxBuffer = 100;
+  SyncResult flooded = RunSync(chatty, small);
+  CheckEqual(flooded.error, -ENOBUFS, "maxBuffer: -ENOBUFS");
+  Check(flooded.output[1].size() > 100, "maxBuffer: the output past the limit is kept");
+
+  SpawnPlan echo = Plan({"/bin/cat"});
+  echo.stdio = {kStdioPipe, kStdioPipe, kStdioIgnore};
+  const std::string input(200000, 'x');
+  SyncOptions withInput;
+  withInput.input = reinterpret_cast<const uint8_t*>(input.data());
+  withInput.inputLength = input.size();
+  SyncResult echoed = RunSync(echo, withInput);
+  Check(echoed.output[1] == input, "input: 200000 bytes through cat and back");
+}
+
+void TestCgroupRefused() {
+  SpawnPlan plan = Plan({"/bin/true"});
+  plan.cgroupFd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  SpawnOutcome outcome = SpawnChild(plan);
+  Check(outcome.error < 0 && outcome.pid == -1, "cgroupFd that is no cgroup: a negative errno (" + std::to_string(outcome.error) + "), no child");
+  close(plan.cgroupFd);
+}
+
+}  // namespace
+
+int main() {
+  char scratchTemplate[] = "/tmp/canfork-core-XXXXXX";
+  std::string scratch = mkdtemp(scratchTemplate);
+  TestTrue();
+  TestMissing();
+  TestEnoexec(scratch);
+  TestFdArrangement();
+  TestPdeathsig();
+  TestSupervision();
+  TestCgroupRefused();
+  CheckEqual(Children(), std::string(), "no child left behind");
+  std::system(("rm -rf " + scratch).c_str());
+  std::printf("%s: %d failed\n", failures == 0 ? "core-test passed" : "core-test FAILED", failures);
+  return failures == 0 ? 0 : 1;
+}
