@@ -1,8 +1,11 @@
-// The benchmark harness: `npm run bench` (full, under 5 minutes) or `npm run bench -- --quick` (CI).
-// Each measurement runs in a fresh process (bench/worker.mjs, or the C floor bench/baseline.c) so that
-// one RSS level cannot disturb the next. It fails only when the harness breaks, never on a number.
+// The benchmark harness: `npm run bench` (full, about 6 minutes) or `npm run bench -- --quick` (CI).
+// Each measurement runs in a fresh process (bench/worker.mjs, the C floor bench/baseline.c, or a peer
+// runtime running bench/peer.mjs) so that one RSS level cannot disturb the next. It fails only when the
+// harness breaks, never on a number. Bun and Deno are installed from the npm registry into a cache
+// directory on first use (never as dependencies of this package); --quick skips them unless --peers.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +18,23 @@ import { canForkChart, spawnChart } from './lib/charts.cjs';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, 'results');
 const quick = process.argv.includes('--quick');
+const withPeers = (!quick || process.argv.includes('--peers')) && process.env.CANFORK_BENCH_PEERS !== '0';
 
 const settings = quick
-  ? { rssLevels: [0, 1], vmaLevels: [100, 1000, 10000], spawnBudgetMs: 400, rounds: 3, microTimeMs: 250, cSpawns: 60, cRounds: 7 }
-  : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], spawnBudgetMs: 3000, rounds: 5, microTimeMs: 1000, cSpawns: 300, cRounds: 21 };
+  ? { rssLevels: [0, 1], vmaLevels: [100, 1000, 10000], spawnBudgetMs: 400, rounds: 3, microTimeMs: 250, cSpawns: 60, cRounds: 7,
+    inFlight: 8, throughputMs: 300, memoryChildren: 50 }
+  : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], spawnBudgetMs: 3000, rounds: 5, microTimeMs: 1000, cSpawns: 300, cRounds: 21,
+    inFlight: 8, throughputMs: 2000, memoryChildren: 200 };
+// The peers, pinned so that runs compare: the versions issue #16 measured first.
+const peerPackages = {
+  bun: { spec: '@oven/bun-linux-x64@1.4.5', binary: 'node_modules/@oven/bun-linux-x64/bin/bun', env: 'CANFORK_BENCH_BUN' },
+  deno: { spec: 'deno@2.9.6', binary: 'node_modules/@deno/linux-x64-glibc/deno', env: 'CANFORK_BENCH_DENO' },
+};
+// canfork/register's require entry (package.json "exports"): measured once it is built.
+const registerBuilt = existsSync(path.join(benchDir, '..', 'dist', 'register-require.js'));
+// How long one measuring process may take: writing 8 GiB page by page takes seconds on a quiet machine and
+// minutes on one whose cores are busy with other work; a timeout only means the harness itself hangs.
+const workerTimeoutMs = 20 * 60_000;
 // Headroom left for the other users of a shared machine when an RSS level is held.
 const spareBytes = 3 * GiB;
 
@@ -38,9 +54,9 @@ function compileBaseline() {
 }
 
 /** Runs a program to completion and parses the JSON object on its stdout; rejects on failure or timeout. */
-function runJson(file, args, timeoutMs) {
+function runJson(file, args, timeoutMs, env = process.env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -60,7 +76,73 @@ function runJson(file, args, timeoutMs) {
   });
 }
 
-const runWorker = (request) => runJson(process.execPath, [path.join(benchDir, 'worker.mjs'), JSON.stringify(request)], 180_000);
+const runWorker = (request, nodeFlags = []) =>
+  runJson(process.execPath, [...nodeFlags, path.join(benchDir, 'worker.mjs'), JSON.stringify(request)], workerTimeoutMs);
+
+/** ~/.cache/canfork/bench-peers (or under $XDG_CACHE_HOME): where `npm install --prefix` puts the peers. */
+function peersDirectory() {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'canfork', 'bench-peers');
+}
+
+function installedVersion(directory, spec) {
+  const name = spec.slice(0, spec.lastIndexOf('@'));
+  try {
+    return JSON.parse(readFileSync(path.join(directory, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The peer runtimes' binaries, installed from the npm registry on first use: { bun: {file, version}, deno: ... },
+ * each null with a note when it cannot be had ($CANFORK_BENCH_BUN / $CANFORK_BENCH_DENO name a binary to use instead).
+ */
+function preparePeers(results) {
+  const peers = { bun: null, deno: null };
+  if (!withPeers) {
+    results.notes.push('Bun and Deno not run (quick mode; `--peers` runs them)');
+    return peers;
+  }
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    results.notes.push(`Bun and Deno not run: the pinned registry packages are for linux-x64, this is ${process.platform}-${process.arch}`);
+    return peers;
+  }
+  const directory = peersDirectory();
+  const missing = Object.entries(peerPackages)
+    .filter(([, pkg]) => !process.env[pkg.env] && installedVersion(directory, pkg.spec) !== pkg.spec.slice(pkg.spec.lastIndexOf('@') + 1))
+    .map(([, pkg]) => pkg.spec);
+  if (missing.length > 0) {
+    log(`npm install --prefix ${directory} ${missing.join(' ')}`);
+    try {
+      mkdirSync(directory, { recursive: true });
+      execFileSync('npm', ['install', '--prefix', directory, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', ...missing],
+        { stdio: ['ignore', process.stderr, process.stderr], timeout: 600_000 });
+    } catch (error) {
+      results.notes.push(`Bun and Deno not run: npm install of ${missing.join(', ')} failed (${`${error.message}`.split('\n')[0]})`);
+      return peers;
+    }
+  }
+  for (const [name, pkg] of Object.entries(peerPackages)) {
+    const file = process.env[pkg.env] || path.join(directory, pkg.binary);
+    try {
+      const version = execFileSync(file, ['--version'], { encoding: 'utf8', timeout: 60_000 }).split('\n')[0].replace(/^deno /, '').trim().split(' ')[0];
+      peers[name] = { file, version };
+    } catch (error) {
+      results.notes.push(`${name} not run: ${file} --version failed (${`${error.message}`.split('\n')[0]})`);
+    }
+  }
+  return peers;
+}
+
+/** One peer at one RSS level: bench/peer.mjs under Bun or Deno, in its own process. */
+function runPeer(name, peer, rssBytes) {
+  const request = JSON.stringify({ rssBytes, budgetMs: settings.spawnBudgetMs, rounds: settings.rounds, inFlight: settings.inFlight, throughputMs: settings.throughputMs });
+  const script = path.join(benchDir, 'peer.mjs');
+  if (name === 'bun') return runJson(peer.file, [script, request], workerTimeoutMs);
+  // -A: the script reads /proc/self/status and runs /bin/true; nothing else. No config or lock file of this repo.
+  return runJson(peer.file, ['run', '-A', '--no-config', '--no-lock', script, request], workerTimeoutMs,
+    { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' });
+}
 
 /** Median of every figure in the shape issue #6 names, with min, max and n kept under `stats`. */
 function figures(summaries) {
@@ -87,46 +169,123 @@ function forkCheckFigures(forkCheck) {
   return figures({ canForkMs: forkCheck.canFork, smapsMs: forkCheck.smaps, mapsMs: forkCheck.maps });
 }
 
-async function measureRssLevel(rssBytes, baseline, results) {
+async function measureRssLevel(rssBytes, baseline, peers, results) {
   const levelGiB = rssBytes / GiB;
   if (availableBytes() < rssBytes + spareBytes) {
     results.notes.push(`${levelGiB} GiB level skipped: only ${(availableBytes() / GiB).toFixed(1)} GiB available`);
     log(results.notes.at(-1));
     return;
   }
-  // The C floor runs half before and half after the Node worker, so that a burst of load from other
+  // The C floor runs half before and half after the other processes, so that a burst of load from other
   // users of a shared machine does not land on one side of the comparison only.
   const cHalf = async (when) => {
     log(`RSS ${levelGiB} GiB: C posix_spawn baseline (${when})`);
-    const c = await runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / 2))], 120_000);
+    const c = await runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / 2))], workerTimeoutMs);
     checkResident(`baseline at ${levelGiB} GiB`, rssBytes, c.residentBytes);
     return c;
   };
   const cFirst = await cHalf('first half');
-  log(`RSS ${levelGiB} GiB: node worker (child_process, canfork spawn/spawnSync, canFork, smaps, maps)`);
-  const worker = await runWorker({ kind: 'rss', rssBytes, spawnBudgetMs: settings.spawnBudgetMs, rounds: settings.rounds, microTimeMs: settings.microTimeMs });
+  const request = { kind: 'rss', rssBytes, spawnBudgetMs: settings.spawnBudgetMs, rounds: settings.rounds, microTimeMs: settings.microTimeMs,
+    inFlight: settings.inFlight, throughputMs: settings.throughputMs };
+  log(`RSS ${levelGiB} GiB: node worker (child_process, canfork spawn/spawnSync, throughput, canFork, smaps, maps)`);
+  const worker = await runWorker(request);
   checkResident(`worker at ${levelGiB} GiB`, rssBytes, worker.residentBytes);
+  let register = null;
+  if (registerBuilt) {
+    log(`RSS ${levelGiB} GiB: node worker with canfork/register (child_process.spawn, throughput)`);
+    register = await runWorker({ ...request, register: true });
+    checkResident(`register worker at ${levelGiB} GiB`, rssBytes, register.residentBytes);
+  }
+  const peerRuns = {};
+  for (const [name, peer] of Object.entries(peers)) {
+    if (!peer) continue;
+    log(`RSS ${levelGiB} GiB: ${name} ${peer.version} (its own spawn, sync spawn, throughput)`);
+    peerRuns[name] = await runPeer(name, peer, rssBytes);
+    checkResident(`${name} at ${levelGiB} GiB`, rssBytes, peerRuns[name].residentBytes);
+  }
   const cSecond = await cHalf('second half');
   const cMs = (key) => summarize([...cFirst[key], ...cSecond[key]].map((nsValue) => nsValue / 1e6));
+  const peerSummary = (name, pick) => (peerRuns[name] ? summarize(pick(peerRuns[name])) : null);
 
   const spawnFigures = figures({
     childProcessMs: worker.childProcess.latencyMs,
     canforkMs: worker.canfork?.latencyMs,
+    registerMs: register?.register?.latencyMs,
     canforkSyncMs: worker.canforkSync?.latencyMs,
+    bunMs: peerSummary('bun', (run) => run.spawn.latencyMs),
+    bunSyncMs: peerSummary('bun', (run) => run.spawnSync),
+    denoMs: peerSummary('deno', (run) => run.spawn.latencyMs),
+    denoSyncMs: peerSummary('deno', (run) => run.spawnSync),
     posixSpawnMs: cMs('samplesNs'),
     childProcessStallMs: worker.childProcess.stallMs,
     canforkStallMs: worker.canfork?.stallMs,
     idleStallMs: worker.idle.stallMs,
   });
   const callStats = {
-    ...figures({ childProcessCallMs: worker.childProcess.callMs, canforkCallMs: worker.canfork?.callMs }).stats,
-    // The floor for the stall: how long glibc's posix_spawn (itself a CLONE_VFORK) blocked its caller.
+    ...figures({
+      childProcessCallMs: worker.childProcess.callMs,
+      canforkCallMs: worker.canfork?.callMs,
+      registerCallMs: register?.register?.callMs,
+      bunCallMs: peerSummary('bun', (run) => run.spawn.callMs),
+      denoCallMs: peerSummary('deno', (run) => run.spawn.callMs),
+    }).stats,
+    // The floor for the block: how long glibc's posix_spawn (itself a CLONE_VFORK) blocked its caller.
     ...figures({ posixSpawnBlockedMs: cMs('blockedNs') }).stats,
+    // Spawns per second with settings.inFlight children in flight, one sample per round.
+    ...figures({
+      childProcessPerSecond: worker.throughputPerSecond.childProcess,
+      canforkPerSecond: worker.throughputPerSecond.canfork,
+      registerPerSecond: register?.throughputPerSecond.register,
+      bunPerSecond: peerSummary('bun', (run) => run.throughputPerSecond),
+      denoPerSecond: peerSummary('deno', (run) => run.throughputPerSecond),
+    }).stats,
   };
   results.spawn.push({ rssBytes, residentBytes: worker.residentBytes, ...spawnFigures.row, stats: { ...spawnFigures.stats, ...callStats } });
   const fork = forkCheckFigures(worker.forkCheck);
   results.canFork.push({ rssBytes, vmas: worker.vmas, ...fork.row, stats: fork.stats });
   recordMissing(results, worker.unavailable);
+}
+
+/** Memory per live child, each spawner and stdio setting in a fresh process. */
+async function measureMemory(results) {
+  const spawners = ['childProcess', 'canfork', ...(registerBuilt ? ['register'] : [])];
+  for (const stdio of ['pipe', 'ignore']) {
+    for (const spawner of spawners) {
+      log(`memory per live child: ${spawner}, stdio '${stdio}', ${settings.memoryChildren} children`);
+      const request = { kind: 'memory', spawner, stdio, children: settings.memoryChildren, register: spawner === 'register' };
+      results.memory.push(await runWorker(request, ['--expose-gc']));
+    }
+  }
+}
+
+/**
+ * The cost of `cgroup: true` per spawn, when spawn() has that option. It creates and removes cgroups on the
+ * machine, so it runs under the machine lock (flock) where flock(1) exists.
+ */
+async function measureCgroupCost(results) {
+  const request = JSON.stringify({ kind: 'cgroup', spawnBudgetMs: settings.spawnBudgetMs, rounds: settings.rounds });
+  const workerArgs = [path.join(benchDir, 'worker.mjs'), request];
+  let flock;
+  try {
+    flock = execFileSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    flock = null;
+  }
+  log(`cgroup: true cost per spawn${flock ? ' (under flock /tmp/canfork-host.lock)' : ''}`);
+  let worker;
+  try {
+    worker = flock
+      ? await runJson(flock, ['-w', '120', '/tmp/canfork-host.lock', process.execPath, ...workerArgs], 300_000)
+      : await runJson(process.execPath, workerArgs, 300_000);
+  } catch (error) {
+    results.notes.push(`cgroup: true not measured: ${`${error.message}`.split('\n')[0]}`);
+    return;
+  }
+  recordMissing(results, worker.unavailable);
+  if (!worker.canforkCgroup) return;
+  const { row, stats } = figures({ canforkMs: worker.canfork.latencyMs, canforkCgroupMs: worker.canforkCgroup.latencyMs,
+    canforkCallMs: worker.canfork.callMs, canforkCgroupCallMs: worker.canforkCgroup.callMs });
+  results.cgroup = { rssBytes: 0, ...row, costMs: round(row.canforkCgroupMs - row.canforkMs), stats };
 }
 
 async function measureVmaLevel(addedMappings, results) {
@@ -178,9 +337,16 @@ async function main() {
   const baseline = compileBaseline();
   const results = {
     machine: describeMachine(), mode: quick ? 'quick' : 'full', startedAt: started.toISOString(), source: sourceVersion(),
-    spawn: [], canFork: [], calls: [], notes: [],
+    // Free text from whoever ran it: what else the machine was doing (the load figures below are measured).
+    conditions: process.env.CANFORK_BENCH_CONDITIONS ?? null,
+    peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, notes: [],
   };
-  for (const gib of settings.rssLevels) await measureRssLevel(gib * GiB, baseline, results);
+  const peers = preparePeers(results);
+  results.peers = Object.fromEntries(Object.entries(peers).map(([name, peer]) => [name, peer && { version: peer.version }]));
+  if (!registerBuilt) results.notes.push('canfork/register: not measured, dist/register-require.js is not built in this tree yet');
+  for (const gib of settings.rssLevels) await measureRssLevel(gib * GiB, baseline, peers, results);
+  await measureMemory(results);
+  await measureCgroupCost(results);
   for (const count of settings.vmaLevels) await measureVmaLevel(count, results);
   await measureCalls(baseline, results);
   results.machine.load = load.stop();

@@ -10,35 +10,48 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const readmePath = path.join(root, 'README.md');
 const results = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8'));
 if (results.mode !== 'full') throw new Error('bench/results/latest.json is not from a full run');
+// What the run shared the machine with, in the runner's words ($CANFORK_BENCH_CONDITIONS when it ran), as given.
+const conditions = results.conditions ? `\nConditions of the last run: ${results.conditions}\n` : '';
 
-const method = `\`npm run bench\` runs everything below (${results.durationSeconds} s for the last run here; under 5 minutes on
-a 2-core machine) and writes \`bench/results/latest.json\`, \`latest.md\`, \`spawn.svg\` and \`canfork.svg\`.
-\`npm run bench -- --quick\` stops at 1 GiB, takes 10–40 s, runs in CI and writes gitignored
-\`bench/results/quick*.tmp\` files. The harness (\`bench/run.mjs\`) fails only when it breaks, never because
-of a number. This section is generated from \`latest.json\` by \`node bench/update-readme.mjs\`.
+const peers = Object.entries(results.peers ?? {}).filter(([, peer]) => peer).map(([name, peer]) => `${name === 'bun' ? 'Bun' : 'Deno'} ${peer.version}`);
+const method = `\`npm run bench\` runs everything below (${results.durationSeconds} s for the last run here, on a 2-core machine) and
+writes \`bench/results/latest.json\`, \`latest.md\`, \`spawn.svg\` and \`canfork.svg\`. \`npm run bench -- --quick\` stops at
+1 GiB, skips the peers (\`--peers\` adds them), runs in CI and writes gitignored \`bench/results/quick*.tmp\` files. The
+harness (\`bench/run.mjs\`) fails only when it breaks, never because of a number. This section is generated from
+\`latest.json\` by \`node bench/update-readme.mjs\`.
+
+The peers${peers.length ? ` (${peers.join(', ')} in the last run)` : ''} come from the npm registry: on first use the harness
+runs \`npm install --prefix ~/.cache/canfork/bench-peers @oven/bun-linux-x64@1.4.5 deno@2.9.6\` (\`$XDG_CACHE_HOME\` is
+honoured; \`$CANFORK_BENCH_BUN\` / \`$CANFORK_BENCH_DENO\` name other binaries; \`CANFORK_BENCH_PEERS=0\` skips them). They
+are not dependencies of this package and \`npm ci\` never fetches them. Each runs \`bench/peer.mjs\` with its own spawn:
+\`Bun.spawn\` (\`await proc.exited\`) and \`Bun.spawnSync\`; \`new Deno.Command(...).spawn()\` (\`await child.status\`) and
+\`.outputSync()\`.
 
 How it measures:
-- Each memory level runs in a fresh Node process (\`bench/worker.mjs\`) that first writes every byte of
-  1 GiB Buffers, so the memory is resident (checked against VmRSS); the C floor (\`bench/baseline.c\`,
-  compiled by the harness with the system \`cc\` into \`bench/bin/\`) holds the same RSS in its own process.
-  A level is skipped, with a note, if the machine has less than that plus 3 GiB available.
-- Spawn latency: \`/bin/true\`, from the call to the \`'exit'\` event (Node) or \`waitpid\` (C), one spawn
-  after another for about 3 s per method and level after 3 warm-up spawns. The methods take turns in 5
-  rounds, and the C floor runs half before and half after the Node process, so a burst of load from
-  other users of the machine falls on all of them alike.
-- Event-loop stall: \`perf_hooks.monitorEventLoopDelay\` at 1 ms resolution during the async spawns, in 5
-  rounds; a round's stall is its longest timer interval minus that 1 ms. On a busy machine it also
-  counts time the process simply was not scheduled, so each round is paired with a control of the same
-  measure over a stretch with no spawns ("stall, no spawns").
+- Each memory level runs in fresh processes: the Node worker (\`bench/worker.mjs\`), a second Node worker with
+  \`canfork/register\` loaded (it changes child_process for its whole process), Bun and Deno. Each first writes every
+  byte of 1 GiB buffers, so the memory is resident (checked against VmRSS). The C floor (\`bench/baseline.c\`, compiled
+  by the harness with the system \`cc\` into \`bench/bin/\`) holds the same RSS in its own process and runs half before
+  and half after the others. A level is skipped, with a note, if the machine has less than that plus 3 GiB available.
+- Spawn latency: \`/bin/true\` with every stdio stream ignored, from the call to the exit, one spawn after another for
+  about 3 s per method and level after 3 warm-up spawns, the methods taking turns in 5 rounds.
+- Event loop blocked per spawn: the time inside the async spawn call (everything a spawn does on the loop's thread
+  before returning), against the time glibc's \`posix_spawn()\` blocks its C caller.
+- Throughput: 8 chains of spawn-to-exit in flight for 2 s per method (5 rounds of 0.4 s), completed spawns per second.
+- Memory per live child: 200 sleeping children alive at once per spawner and stdio setting, each in a fresh
+  \`node --expose-gc\` process; the growth of the JS heap in use after full GCs and of RSS outside the V8 heap.
+- \`cgroup: true\`: canfork spawn with and without it, taking turns, when spawn() has that option (it creates cgroups, so
+  it runs under \`flock /tmp/canfork-host.lock\`).
 - Fork check cost (tinybench, at least 1 s each): \`canFork()\`; the smaps method, which reads all of
   \`/proc/self/smaps\` and finds the largest \`ac\` VMA as the original canfork script does (the kernel walks
   every page table to fill it in); and the floor, a bare read of \`/proc/self/maps\`. The VMA-count rows add
   one-page \`mmap\`s that alternate \`noreserve\` so neighbours cannot merge; "VMAs" is what maps counted.
 - Call overhead: tinybench over batches of calls against a C loop of the same syscalls (\`tryAllocate\` and
   \`mmap().unmap()\` both come down to one mmap+munmap of 1 GiB).
-- Each figure is the median, with min–max in brackets; \`latest.json\` keeps n under \`stats\`.
-
-![Spawn latency of /bin/true vs parent RSS, log–log](bench/results/spawn.svg)
+- Each figure is the median with the p99 (nearest rank) and the sample count; \`latest.json\` keeps min and max too.
+  The plots are log–log: points are medians, whiskers run from the minimum to the p99.
+${conditions}
+![Spawn of /bin/true and the event-loop block per spawn vs parent RSS, against Bun, Deno and C, log–log](bench/results/spawn.svg)
 
 ![Cost of canFork(), the smaps method and a maps read, vs RSS and vs VMA count](bench/results/canfork.svg)
 `;

@@ -2,11 +2,17 @@
 //   node bench/worker.mjs '{"kind":"rss","rssBytes":N,"spawnBudgetMs":N,"rounds":N,"microTimeMs":N}'
 //   node bench/worker.mjs '{"kind":"vmas","addedMappings":N,"microTimeMs":N}'
 //   node bench/worker.mjs '{"kind":"calls","microTimeMs":N}'
+//   node --expose-gc bench/worker.mjs '{"kind":"memory","children":N}'
+//   node bench/worker.mjs '{"kind":"cgroup","spawnBudgetMs":N,"rounds":N}'
+// With "register":true an rss worker loads canfork/register first and times only child_process.spawn
+// through it (in its own process: register changes child_process for the whole process).
 // Prints one JSON object on stdout; progress goes to stderr. Times are in ms unless a name says ns.
-import { spawn as childProcessSpawn } from 'node:child_process';
+import * as childProcess from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Bench, hrtimeNow } from 'tinybench';
 import { addUnmergedMappings, GiB, residentBytes, touchResident, vmaCount } from './lib/memory.cjs';
@@ -15,6 +21,9 @@ import { summarize } from './lib/stats.cjs';
 
 const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
+const request = JSON.parse(process.argv[2] ?? '{}');
+// canfork/register (package.json "exports"): loaded only when asked, before anything is timed.
+if (request.register) require('../dist/register-require.js');
 /**
  * Which canfork entry points can be measured: exported by dist/index.js and working. While issues #3
  * and #4 land, dist/ may export a stub or a function whose native half is not built yet; those get
@@ -124,20 +133,27 @@ function syncSpawnRound(budgetMs, minRuns, into) {
   }
 }
 
+/** The async spawners this worker times: canfork/register's child_process.spawn alone in a register worker. */
+function asyncSpawners() {
+  const viaChildProcess = () => childProcess.spawn('/bin/true', [], { stdio: 'ignore' });
+  if (request.register) return { register: viaChildProcess };
+  const spawners = { childProcess: viaChildProcess };
+  if (has('spawn')) spawners.canfork = () => canfork.spawn('/bin/true', [], { stdio: 'ignore' });
+  return spawners;
+}
+
 /**
- * Times every spawner present, `rounds` rounds of each, interleaved (child_process, canfork spawn,
+ * Times every spawner given, `rounds` rounds of each, interleaved (child_process, canfork spawn,
  * canfork spawnSync, then again), so that a burst of load from other users of a shared machine hits
  * all of them alike instead of whichever happened to run then. Each gets `budgetMs` in all.
  */
-async function timeSpawners(budgetMs, rounds, minRuns = 5) {
-  const spawners = { childProcess: () => childProcessSpawn('/bin/true', [], { stdio: 'ignore' }) };
-  if (has('spawn')) spawners.canfork = () => canfork.spawn('/bin/true', [], { stdio: 'ignore' });
+async function timeSpawners(spawners, withSync, budgetMs, rounds, minRuns = 5) {
   const samples = {};
   for (const [name, start] of Object.entries(spawners)) {
     for (let i = 0; i < 3; i++) await exitOf(start()); // warm-up: page cache, dynamic loader, JIT
     samples[name] = { latencyMs: [], callMs: [], stallMs: [] };
   }
-  if (has('spawnSync')) {
+  if (withSync) {
     for (let i = 0; i < 3; i++) spawnSyncTrue();
     samples.canforkSync = { latencyMs: [] };
   }
@@ -155,6 +171,29 @@ async function timeSpawners(budgetMs, rounds, minRuns = 5) {
     summaries[name] = Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, summarize(list)]));
   }
   return summaries;
+}
+
+/** `inFlight` spawn-to-exit chains at once for `durationMs`: completed spawns per second. */
+async function throughput(start, inFlight, durationMs) {
+  let completed = 0;
+  const begin = process.hrtime.bigint();
+  const chain = async () => {
+    while (msSince(begin) < durationMs) {
+      await exitOf(start());
+      completed++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, chain));
+  return completed / (msSince(begin) / 1000);
+}
+
+/** Spawns per second with `inFlight` at once, `rounds` rounds per spawner taking turns. */
+async function timeThroughput(spawners, inFlight, durationMs, rounds) {
+  const perSecond = Object.fromEntries(Object.keys(spawners).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, start] of Object.entries(spawners)) perSecond[name].push(await throughput(start, inFlight, durationMs / rounds));
+  }
+  return Object.fromEntries(Object.entries(perSecond).map(([name, list]) => [name, summarize(list)]));
 }
 
 /**
@@ -187,13 +226,21 @@ function forkCheckTasks() {
   return tasks;
 }
 
-async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs }) {
+async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs }) {
   log(`touching ${(rssBytes / GiB).toFixed(0)} GiB`);
   const held = touchResident(rssBytes);
   const result = { rssBytes, residentBytes: residentBytes(), vmas: vmaCount(), unavailable };
-
-  log(`spawning: child_process${has('spawn') ? ', canfork spawn' : ''}${has('spawnSync') ? ', canfork spawnSync' : ''}`);
-  Object.assign(result, await timeSpawners(spawnBudgetMs, rounds));
+  const spawners = asyncSpawners();
+  const withSync = has('spawnSync') && !request.register;
+  log(`spawning: ${Object.keys(spawners).join(', ')}${withSync ? ', canforkSync' : ''}`);
+  Object.assign(result, await timeSpawners(spawners, withSync, spawnBudgetMs, rounds));
+  log(`throughput, ${inFlight} in flight`);
+  result.throughputPerSecond = await timeThroughput(spawners, inFlight, throughputMs, rounds);
+  if (request.register) {
+    result.residentBytesAfter = residentBytes();
+    held.length = 0;
+    return result;
+  }
   log('canFork / smaps / maps');
   result.forkCheck = await microBench(forkCheckTasks(), microTimeMs);
   result.residentBytesAfter = residentBytes();
@@ -225,8 +272,84 @@ async function measureCalls({ microTimeMs }) {
   return { perCallMs };
 }
 
-const measurements = { rss: measureAtRss, vmas: measureAtVmaCount, calls: measureCalls };
-const request = JSON.parse(process.argv[2] ?? '{}');
+/** Resolves once `child` has emitted 'spawn' (or rejects on 'error'). */
+function spawned(child) {
+  return Promise.race([once(child, 'spawn'), once(child, 'error').then(([error]) => { throw error; })]);
+}
+
+function collectGarbage() {
+  for (let i = 0; i < 3; i++) globalThis.gc();
+}
+
+/**
+ * Memory per live child: `children` sleeping children started by one spawner with one stdio setting,
+ * all alive at once; the growth of the JS heap in use (after full GCs) and of the memory outside the
+ * V8 heap (RSS minus the heap's resident pages: the addon's and libuv's allocations, stream buffers),
+ * divided by their number.
+ */
+async function measureMemory({ spawner, stdio, children }) {
+  if (typeof globalThis.gc !== 'function') throw new Error('run the memory worker with --expose-gc');
+  const starters = {
+    childProcess: () => childProcess.spawn('/bin/sleep', ['60'], { stdio }),
+    register: () => childProcess.spawn('/bin/sleep', ['60'], { stdio }),
+    canfork: () => canfork.spawn('/bin/sleep', ['60'], { stdio }),
+  };
+  const start = starters[spawner];
+  // Warm-up: the first spawn loads code, JIT-compiles it and grows the heap once; that is not per child.
+  for (let i = 0; i < 5; i++) {
+    const child = start();
+    await spawned(child);
+    child.kill('SIGKILL');
+    await once(child, 'close');
+  }
+  await delay(20);
+  collectGarbage();
+  const usage = () => ({ ...process.memoryUsage(), outsideHeap: process.memoryUsage().rss - getHeapStatistics().total_physical_size });
+  const before = usage();
+  const live = [];
+  for (let i = 0; i < children; i++) live.push(start());
+  await Promise.all(live.map(spawned));
+  collectGarbage();
+  const after = usage();
+  const closed = live.map((child) => once(child, 'close'));
+  for (const child of live) child.kill('SIGKILL');
+  await Promise.all(closed);
+  const perChild = (key) => (after[key] - before[key]) / children;
+  return { spawner, stdio, children, heapUsedBytes: perChild('heapUsed'), outsideHeapBytes: perChild('outsideHeap'), rssBytes: perChild('rss') };
+}
+
+/** Whether canfork's spawn puts the child into a cgroup of its own with `cgroup: true` (a later option). */
+async function cgroupOptionReason() {
+  if (!has('spawn')) return unavailable.spawn;
+  let child;
+  try {
+    child = canfork.spawn('/bin/sleep', ['5'], { stdio: 'ignore', cgroup: true });
+    await spawned(child);
+    const theirs = readFileSync(`/proc/${child.pid}/cgroup`, 'utf8');
+    return theirs === readFileSync('/proc/self/cgroup', 'utf8') ? 'spawn() has no cgroup option yet' : null;
+  } catch (error) {
+    return `spawn(..., { cgroup: true }): ${`${error?.message ?? error}`.split('\n')[0]}`;
+  } finally {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
+/** The cost of `cgroup: true` per spawn: canfork spawn with and without it, taking turns, at this RSS. */
+async function measureCgroup({ spawnBudgetMs, rounds }) {
+  const reason = await cgroupOptionReason();
+  if (reason !== null) return { unavailable: { 'spawn cgroup: true': reason } };
+  const spawners = {
+    canfork: () => canfork.spawn('/bin/true', [], { stdio: 'ignore' }),
+    canforkCgroup: () => canfork.spawn('/bin/true', [], { stdio: 'ignore', cgroup: true }),
+  };
+  return { unavailable: {}, ...(await timeSpawners(spawners, false, spawnBudgetMs, rounds)) };
+}
+
+const measurements = { rss: measureAtRss, vmas: measureAtVmaCount, calls: measureCalls, memory: measureMemory, cgroup: measureCgroup };
 const measure = measurements[request.kind];
 if (!measure) throw new Error(`unknown kind ${request.kind}`);
 const result = await measure(request);

@@ -85,11 +85,14 @@ export function readMachineSummary(): MachineSummary {
   return snapshotSummary({ memory, oom, kernel: readKernelSysctls(), loadavg: readLoadavg() });
 }
 
+// The running kernel cannot change under us: its release is read once (uname on every call otherwise).
+let kernelBefore52Cache: boolean | undefined;
+
 /** meminfo and the overcommit sysctls, as the memory rules take them. */
 function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom'] } {
   const meminfo = readMeminfo();
   const overcommit = readOvercommitMode();
-  const kernelBefore52 = isKernelBefore52(release());
+  const kernelBefore52 = (kernelBefore52Cache ??= isKernelBefore52(release()));
   // The reserves only count in mode 2 and in the pre-5.2 mode 0; elsewhere two file reads are saved.
   const reserves = overcommit === 2 || (overcommit === 0 && kernelBefore52)
     ? readReserveSysctls()
@@ -111,6 +114,19 @@ function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom
   return { memory, oom };
 }
 
+// mountinfo changes only when something is mounted or unmounted: its parse is kept while the text read is the
+// same (a compare of a few KiB against a parse that cost more than the read). Frozen, as snapshots share it.
+let lastMountinfo: { text: string; mounts: CgroupMount[] } | null = null;
+
+function cgroupMountsOf(text: string, path: string): CgroupMount[] {
+  if (lastMountinfo?.text !== text) {
+    const mounts = parseCgroupMounts(text, path);
+    for (const mount of mounts) Object.freeze(mount.superOptions);
+    lastMountinfo = { text, mounts: Object.freeze(mounts.map((mount) => Object.freeze(mount))) as CgroupMount[] };
+  }
+  return lastMountinfo.mounts;
+}
+
 /** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
 export function readMachineSnapshot(): MachineSnapshot {
   const mountsPath = '/proc/self/mountinfo';
@@ -118,7 +134,7 @@ export function readMachineSnapshot(): MachineSnapshot {
     ...readMachineMemory(),
     kernel: readKernelSysctls(),
     loadavg: readLoadavg(),
-    cgroupMounts: parseCgroupMounts(readFileSync(mountsPath, 'utf8'), mountsPath),
+    cgroupMounts: cgroupMountsOf(readFileSync(mountsPath, 'utf8'), mountsPath),
     census: null,
   };
 }

@@ -4,7 +4,10 @@ const { rssLabel } = require('./report.cjs');
 const { logChartPanel, svgDocument } = require('./svg.cjs');
 
 const MiB = 1024 ** 2;
-const colors = { childProcess: '#d62728', canfork: '#1f77b4', canforkSync: '#17becf', posixSpawn: '#2ca02c', smaps: '#d62728', maps: '#7f7f7f' };
+const colors = {
+  childProcess: '#d62728', canfork: '#1f77b4', register: '#9467bd', canforkSync: '#17becf', posixSpawn: '#2ca02c',
+  bun: '#ff7f0e', bunSync: '#ffbb78', deno: '#8c564b', denoSync: '#c49c94', smaps: '#d62728', maps: '#7f7f7f',
+};
 
 /** The x position of an RSS level: what was really resident (the 0 GiB level is Node's own few MiB). */
 function rssTick(row) {
@@ -15,7 +18,7 @@ function rssTick(row) {
 function footnote(results) {
   const m = results.machine;
   return [
-    `canfork bench (${results.mode}), ${results.startedAt} · points: median, whiskers: min–max`,
+    `canfork bench (${results.mode}), ${results.startedAt} · points: median, whiskers: min–p99`,
     `${m.cpu}, ${m.cores} cores, ${(m.memBytes / GiB).toFixed(1)} GiB, Linux ${m.kernel}, Node ${m.node}`,
   ];
 }
@@ -23,24 +26,40 @@ function footnote(results) {
 function spawnChart(results) {
   const rows = results.spawn;
   const series = (name, key, color, dashed = false) => ({
-    name, color, dashed, points: rows.map((row) => ({ x: rssTick(row).value, summary: row.stats[key] })),
+    name, color, dashed, points: rows.map((row) => ({ x: rssTick(row).value, summary: row.stats[key] ?? null })),
   });
-  const panel = logChartPanel({
-    left: 0, top: 0, width: 760, height: 440,
-    title: 'Spawn latency of /bin/true vs parent RSS (log–log)',
-    xLabel: 'resident memory of the parent', yLabel: 'spawn: call → exit; stall: longest loop delay',
+  const latency = logChartPanel({
+    left: 0, top: 0, width: 620, height: 500,
+    title: 'Spawn of /bin/true, call → exit (log–log)',
+    xLabel: 'resident memory of the parent', yLabel: 'call → exit',
     xTicks: rows.map(rssTick),
     series: [
       series('child_process.spawn', 'childProcessMs', colors.childProcess),
       series('canfork spawn', 'canforkMs', colors.canfork),
+      series('canfork/register child_process.spawn', 'registerMs', colors.register),
       series('canfork spawnSync', 'canforkSyncMs', colors.canforkSync, true),
+      series('Bun.spawn', 'bunMs', colors.bun),
+      series('Bun.spawnSync', 'bunSyncMs', colors.bunSync, true),
+      series('Deno Command.spawn', 'denoMs', colors.deno),
+      series('Deno Command.outputSync', 'denoSyncMs', colors.denoSync, true),
       series('C posix_spawn + waitpid', 'posixSpawnMs', colors.posixSpawn, true),
-      series('event-loop stall, child_process', 'childProcessStallMs', '#ff9896', true),
-      series('event-loop stall, canfork', 'canforkStallMs', '#aec7e8', true),
-      series('event-loop stall, no spawns (control)', 'idleStallMs', '#c7c7c7', true),
     ],
   });
-  return svgDocument(760, 472, [panel], footnote(results));
+  const blocked = logChartPanel({
+    left: 620, top: 0, width: 620, height: 500,
+    title: 'Event loop blocked per spawn: the spawn call (log–log)',
+    xLabel: 'resident memory of the parent', yLabel: 'inside the spawn call',
+    xTicks: rows.map(rssTick),
+    series: [
+      series('child_process.spawn()', 'childProcessCallMs', colors.childProcess),
+      series('canfork spawn()', 'canforkCallMs', colors.canfork),
+      series('canfork/register child_process.spawn()', 'registerCallMs', colors.register),
+      series('Bun.spawn()', 'bunCallMs', colors.bun),
+      series('Deno Command.spawn()', 'denoCallMs', colors.deno),
+      series('C posix_spawn()', 'posixSpawnBlockedMs', colors.posixSpawn, true),
+    ],
+  });
+  return svgDocument(1240, 532, [latency, blocked], footnote(results));
 }
 
 function canForkChart(results) {

@@ -1,4 +1,5 @@
-// The markdown tables for the README and the verdict on each target from issue #6.
+// The markdown tables for the README, where canfork is ahead of or behind each peer, and the verdict on each
+// target (issues #6 and #16). Every figure is written as median, p99 and sample count.
 const { GiB } = require('./memory.cjs');
 
 const notMeasured = 'not yet measured';
@@ -9,22 +10,29 @@ function rssLabel(rssBytes) {
 
 /** 3 significant digits, without exponent notation. */
 function significant(value) {
-  if (value >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 100) return value.toFixed(0);
   return String(Number(value.toPrecision(3)));
 }
 
-function ms(summary) {
+/** "0.88 ms (p99 2.1, n 300)"; min–max instead of p99 for results recorded before p99 was. */
+function figure(summary, unit) {
   if (!summary) return notMeasured;
-  return `${significant(summary.median)} ms (${significant(summary.min)}–${significant(summary.max)})`;
+  const spread = summary.p99 === undefined ? `${significant(summary.min)}–${significant(summary.max)}` : `p99 ${significant(summary.p99)}`;
+  return `${significant(summary.median)} ${unit} (${spread}, n ${summary.n})`;
 }
 
-function ns(summary) {
+const ms = (summary) => figure(summary, 'ms');
+const ns = (summary) => figure(summary, 'ns');
+
+/** Spawns per second: the median round with the slowest and fastest round (higher is better). */
+function perSecond(summary) {
   if (!summary) return notMeasured;
-  return `${significant(summary.median)} ns (${significant(summary.min)}–${significant(summary.max)})`;
+  return `${significant(summary.median)}/s (${significant(summary.min)}–${significant(summary.max)}, n ${summary.n})`;
 }
 
 function ratio(numerator, denominator) {
-  return numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
+  return numerator === null || numerator === undefined || denominator === null || denominator === undefined || denominator === 0
+    ? null : numerator / denominator;
 }
 
 function times(value) {
@@ -58,6 +66,49 @@ function blockedFloor(rows) {
   return `; C posix_spawn (a vfork too) blocked its caller up to ${perLevel(rows, blocked, (max) => `${significant(max)} ms`)}${samples}`;
 }
 
+const stat = (row, key, field = 'median') => row.stats?.[key]?.[field] ?? null;
+
+/**
+ * The comparisons issue #16 asks about, each level by level: [label, canfork key, peer key, lowerIsBetter].
+ * The peer side may be C's posix_spawn too.
+ */
+const comparisons = [
+  ['canfork spawn vs Bun.spawn (call to exit)', 'canforkMs', 'bunMs', true],
+  ['canfork/register child_process.spawn vs Bun.spawn (call to exit)', 'registerMs', 'bunMs', true],
+  ['canfork spawnSync vs Bun.spawnSync', 'canforkSyncMs', 'bunSyncMs', true],
+  ['canfork spawn vs Deno Command.spawn (call to exit)', 'canforkMs', 'denoMs', true],
+  ['canfork spawnSync vs Deno Command.outputSync', 'canforkSyncMs', 'denoSyncMs', true],
+  ['canfork spawn() call vs Bun.spawn() call (event loop blocked)', 'canforkCallMs', 'bunCallMs', true],
+  ['canfork spawn() call vs Deno spawn() call (event loop blocked)', 'canforkCallMs', 'denoCallMs', true],
+  ['canfork throughput vs Bun (8 in flight)', 'canforkPerSecond', 'bunPerSecond', false],
+  ['canfork throughput vs Deno (8 in flight)', 'canforkPerSecond', 'denoPerSecond', false],
+];
+
+/**
+ * Where canfork is ahead and where it is behind, from the medians of this run only: one line per
+ * comparison that has figures, saying at which sizes each way and by how much.
+ */
+function standings(results) {
+  const lines = [];
+  for (const [label, ours, theirs, lowerIsBetter] of comparisons) {
+    const levels = results.spawn
+      .map((row) => ({ row, ours: stat(row, ours), theirs: stat(row, theirs) }))
+      .filter((level) => level.ours !== null && level.theirs !== null);
+    if (levels.length === 0) continue;
+    const describe = (level) => `${rssLabel(level.row.rssBytes)} (${significant(level.ours)} vs ${significant(level.theirs)}${lowerIsBetter ? ' ms' : '/s'})`;
+    // Equal to the 3 significant digits shown: neither ahead nor behind.
+    const even = levels.filter((level) => significant(level.ours) === significant(level.theirs));
+    const ahead = levels.filter((level) => !even.includes(level) && (lowerIsBetter ? level.ours < level.theirs : level.ours > level.theirs));
+    const behind = levels.filter((level) => !even.includes(level) && !ahead.includes(level));
+    const parts = [];
+    if (ahead.length) parts.push(`**ahead** at ${ahead.map(describe).join(', ')}`);
+    if (behind.length) parts.push(`**behind** at ${behind.map(describe).join(', ')}`);
+    if (even.length) parts.push(`even at ${even.map(describe).join(', ')}`);
+    lines.push(`- ${label}: ${parts.join('; ')}`);
+  }
+  return lines;
+}
+
 /** Evaluates every target; each item is { target, status: 'met' | 'missed' | 'not measured', detail }. */
 function evaluateTargets(results) {
   const targets = [];
@@ -65,33 +116,49 @@ function evaluateTargets(results) {
     const measured = values.every((value) => value !== null && value !== undefined);
     targets.push({ target, status: !measured || values.length === 0 ? 'not measured' : passes() ? 'met' : 'missed', detail });
   };
-  const at8 = results.spawn.find((row) => row.rssBytes === 8 * GiB);
+  const rows = results.spawn;
+  const at8 = rows.find((row) => row.rssBytes === 8 * GiB);
   const forkAt8 = results.canFork.find((row) => row.rssBytes === 8 * GiB && row.addedMappings === undefined);
 
-  const floorRatios = results.spawn.map((row) => ratio(row.canforkMs, row.posixSpawnMs));
-  add('canfork spawn within 1.5× of C posix_spawn at every RSS', floorRatios, () => floorRatios.every((r) => r <= 1.5),
-    perLevel(results.spawn, floorRatios, times));
+  // Issue #16: against the peers, in the same run.
+  for (const [name, ours, theirs] of [
+    ['canfork spawn ≤ Bun.spawn (call to exit) at every RSS', 'canforkMs', 'bunMs'],
+    ['canfork/register child_process.spawn ≤ Bun.spawn (call to exit) at every RSS', 'registerMs', 'bunMs'],
+    ['canfork spawnSync ≤ Bun.spawnSync at every RSS', 'canforkSyncMs', 'bunSyncMs'],
+  ]) {
+    const ratios = rows.map((row) => ratio(stat(row, ours), stat(row, theirs)));
+    add(name, ratios.length ? ratios : [null], () => ratios.every((r) => r <= 1), perLevel(rows, ratios, times));
+  }
+  for (const field of ['median', 'p99']) {
+    const ratios = rows.map((row) => ratio(stat(row, 'canforkCallMs', field), stat(row, 'posixSpawnBlockedMs', field)));
+    add(`event loop blocked per spawn ≤ 1.2× C posix_spawn's (${field})`, ratios.length ? ratios : [null], () => ratios.every((r) => r <= 1.2),
+      perLevel(rows, ratios, times));
+  }
+  const throughputRatios = rows.map((row) => ratio(stat(row, 'canforkPerSecond'), stat(row, 'bunPerSecond')));
+  add('throughput with 8 in flight ≥ Bun\'s', throughputRatios.length ? throughputRatios : [null], () => throughputRatios.every((r) => r >= 1),
+    perLevel(rows, throughputRatios, times));
+  const forkMs = forkAt8?.canForkMs ?? null;
+  const mapsRatio = forkAt8 ? ratio(forkMs, forkAt8.mapsMs) : null;
+  add('canFork() within 3× of the bare /proc/self/maps read at 8 GiB', [mapsRatio], () => mapsRatio <= 3,
+    forkAt8 ? `${times(mapsRatio)} (${significant(forkMs ?? 0)} ms vs maps ${significant(forkAt8.mapsMs)} ms)` : 'no 8 GiB run (quick mode)');
 
+  // Issue #6.
+  const floorRatios = rows.map((row) => ratio(row.canforkMs, row.posixSpawnMs));
+  add('canfork spawn within 1.5× of C posix_spawn at every RSS', floorRatios, () => floorRatios.every((r) => r <= 1.5),
+    perLevel(rows, floorRatios, times));
   const speedup = at8 ? ratio(at8.childProcessMs, at8.canforkMs) : null;
   add('canfork spawn ≥ 200× faster than child_process at 8 GiB', [speedup], () => speedup >= 200,
     !at8 ? 'no 8 GiB run (quick mode)'
       : at8.canforkMs === null ? `${notMeasured} (child_process ${significant(at8.childProcessMs)} ms)`
         : `${times(speedup)} (${significant(at8.childProcessMs)} ms vs ${significant(at8.canforkMs)} ms)`);
-
-  const stalls = results.spawn.map((row) => row.canforkStallMs);
+  const stalls = rows.map((row) => row.canforkStallMs);
   add('canfork event-loop stall < 1 ms at any RSS', stalls, () => stalls.every((s) => s < 1),
-    perLevel(results.spawn, stalls, (stall) => `${significant(stall)} ms`) + idleControl(results.spawn) + blockedFloor(results.spawn));
-
-  const forkMs = forkAt8?.canForkMs ?? null;
+    perLevel(rows, stalls, (stall) => `${significant(stall)} ms`) + idleControl(rows) + blockedFloor(rows));
   add('canFork() < 1 ms at 8 GiB resident', [forkAt8 ? forkMs : null], () => forkMs < 1,
     forkAt8 ? (forkMs === null ? notMeasured : `${significant(forkMs)} ms`) : 'no 8 GiB run (quick mode)');
   const smapsRatio = forkAt8 ? ratio(forkAt8.smapsMs, forkMs) : null;
   add('canFork() ≥ 50× cheaper than the smaps method at 8 GiB', [smapsRatio], () => smapsRatio >= 50,
     forkAt8 ? `${times(smapsRatio)} (smaps ${significant(forkAt8.smapsMs)} ms)` : 'no 8 GiB run (quick mode)');
-  const mapsRatio = forkAt8 ? ratio(forkMs, forkAt8.mapsMs) : null;
-  add('canFork() within 5× of the bare /proc/self/maps read at 8 GiB', [mapsRatio], () => mapsRatio <= 5,
-    forkAt8 ? `${times(mapsRatio)} (maps ${significant(forkAt8.mapsMs)} ms)` : 'no 8 GiB run (quick mode)');
-
   const callRatios = results.calls.map((call) => ratio(call.ns, call.cNs));
   add('call overhead within 2× of C', callRatios, () => callRatios.every((r) => r <= 2),
     results.calls.map((call, i) => `${call.name} ${times(callRatios[i])}`).join(', '));
@@ -107,18 +174,55 @@ function machineLine(results) {
       ` (1-minute load average ${m.load.loadAverage1mStart} at the start, ${m.load.loadAverage1mEnd} at the end).`
     : '';
   const source = results.source ? ` of commit ${results.source.commit}${results.source.uncommittedSources ? ' (plus uncommitted src/ or native/ changes)' : ''}` : '';
+  const peers = Object.entries(results.peers ?? {}).filter(([, peer]) => peer).map(([name, peer]) => `${name === 'bun' ? 'Bun' : 'Deno'} ${peer.version}`);
   return `${results.mode === 'full' ? 'Full' : 'Quick'} run${source}, ${when} (${results.durationSeconds ?? '?'} s): ${m.cpu}, ${m.cores} cores, ` +
-    `${(m.memBytes / GiB).toFixed(1)} GiB RAM, Linux ${m.kernel}, Node ${m.node}.${load}`;
+    `${(m.memBytes / GiB).toFixed(1)} GiB RAM, Linux ${m.kernel}, Node ${m.node}${peers.length ? `, ${peers.join(', ')}` : ''}.${load}`;
+}
+
+function kib(bytes) {
+  return bytes === null || bytes === undefined ? notMeasured : `${significant(bytes / 1024)} KiB`;
+}
+
+function memoryTable(results) {
+  const names = { childProcess: 'child_process.spawn', canfork: 'canfork spawn', register: 'canfork/register child_process.spawn' };
+  return table(['stdio', 'spawner', 'JS heap per child', 'outside the JS heap per child', 'children alive'],
+    (results.memory ?? []).map((row) => [`'${row.stdio}'`, names[row.spawner] ?? row.spawner, kib(row.heapUsedBytes), kib(row.outsideHeapBytes), String(row.children)]));
+}
+
+function cgroupLine(results) {
+  const cgroup = results.cgroup;
+  if (!cgroup) return `The cost of \`cgroup: true\` per spawn: ${notMeasured} (see the notes).`;
+  return `The cost of \`cgroup: true\` per spawn (0 GiB, taking turns with plain spawns): ${significant(cgroup.costMs)} ms more from call to exit ` +
+    `(${ms(cgroup.stats.canforkCgroupMs)} against ${ms(cgroup.stats.canforkMs)}); the spawn() call itself ${ms(cgroup.stats.canforkCgroupCallMs)} ` +
+    `against ${ms(cgroup.stats.canforkCallMs)}.`;
 }
 
 function markdownReport(results) {
   const s = (row, key) => row.stats[key] ?? null;
+  const rows = results.spawn;
   const spawnTable = table(
-    ['parent RSS', 'child_process.spawn', 'canfork spawn', 'canfork spawnSync', 'C posix_spawn', 'stall child_process', 'stall canfork', 'stall, no spawns'],
-    results.spawn.map((row) => [rssLabel(row.rssBytes), ms(s(row, 'childProcessMs')), ms(s(row, 'canforkMs')), ms(s(row, 'canforkSyncMs')),
-      ms(s(row, 'posixSpawnMs')), ms(s(row, 'childProcessStallMs')), ms(s(row, 'canforkStallMs')), ms(s(row, 'idleStallMs'))]));
-  const callTimeTable = table(['parent RSS', 'child_process.spawn()', 'canfork spawn()', 'C posix_spawn()'],
-    results.spawn.map((row) => [rssLabel(row.rssBytes), ms(s(row, 'childProcessCallMs')), ms(s(row, 'canforkCallMs')), ms(s(row, 'posixSpawnBlockedMs'))]));
+    ['parent RSS', 'child_process.spawn', 'canfork spawn', 'canfork/register child_process.spawn', 'canfork spawnSync', 'Bun.spawn', 'Bun.spawnSync',
+      'Deno spawn', 'Deno outputSync', 'C posix_spawn'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...['childProcessMs', 'canforkMs', 'registerMs', 'canforkSyncMs', 'bunMs', 'bunSyncMs', 'denoMs',
+      'denoSyncMs', 'posixSpawnMs'].map((key) => ms(s(row, key)))]));
+  const ratioTable = table(
+    ['parent RSS', 'canfork ÷ Bun.spawn', 'register ÷ Bun.spawn', 'spawnSync ÷ Bun.spawnSync', 'canfork ÷ Deno spawn', 'spawnSync ÷ Deno outputSync',
+      'canfork ÷ C', 'child_process ÷ canfork'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...[['canforkMs', 'bunMs'], ['registerMs', 'bunMs'], ['canforkSyncMs', 'bunSyncMs'], ['canforkMs', 'denoMs'],
+      ['canforkSyncMs', 'denoSyncMs'], ['canforkMs', 'posixSpawnMs'], ['childProcessMs', 'canforkMs']].map(([a, b]) => times(ratio(stat(row, a), stat(row, b))))]));
+  const callTimeTable = table(
+    ['parent RSS', 'child_process.spawn()', 'canfork spawn()', 'register child_process.spawn()', 'Bun.spawn()', 'Deno spawn()', 'C posix_spawn()',
+      'canfork ÷ C (median)', 'canfork ÷ C (p99)'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...['childProcessCallMs', 'canforkCallMs', 'registerCallMs', 'bunCallMs', 'denoCallMs', 'posixSpawnBlockedMs']
+      .map((key) => ms(s(row, key))),
+    times(ratio(stat(row, 'canforkCallMs'), stat(row, 'posixSpawnBlockedMs'))), times(ratio(stat(row, 'canforkCallMs', 'p99'), stat(row, 'posixSpawnBlockedMs', 'p99')))]));
+  const stallTable = table(['parent RSS', 'stall child_process', 'stall canfork', 'stall, no spawns'],
+    rows.map((row) => [rssLabel(row.rssBytes), ms(s(row, 'childProcessStallMs')), ms(s(row, 'canforkStallMs')), ms(s(row, 'idleStallMs'))]));
+  const throughputTable = table(
+    ['parent RSS', 'child_process.spawn', 'canfork spawn', 'canfork/register child_process.spawn', 'Bun.spawn', 'Deno spawn', 'canfork ÷ Bun', 'canfork ÷ Deno'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...['childProcessPerSecond', 'canforkPerSecond', 'registerPerSecond', 'bunPerSecond', 'denoPerSecond']
+      .map((key) => perSecond(s(row, key))),
+    times(ratio(stat(row, 'canforkPerSecond'), stat(row, 'bunPerSecond'))), times(ratio(stat(row, 'canforkPerSecond'), stat(row, 'denoPerSecond')))]));
   const forkTable = table(
     ['parent RSS', 'VMAs', 'canFork()', 'smaps read + parse', 'maps read', 'smaps ÷ canFork', 'canFork ÷ maps'],
     results.canFork.map((row) => [rssLabel(row.rssBytes), row.addedMappings === undefined ? String(row.vmas) : `${row.vmas} (+${row.addedMappings} mmaps)`,
@@ -126,22 +230,40 @@ function markdownReport(results) {
       times(ratio(row.smapsMs, row.canForkMs)), times(ratio(row.canForkMs, row.mapsMs))]));
   const callTable = table(['call', 'canfork', 'C loop', 'canfork ÷ C'],
     results.calls.map((call) => [`\`${call.name}\``, ns(call.stats.ns), ns(call.stats.cNs), times(ratio(call.ns, call.cNs))]));
+  const standingLines = standings(results);
   const targetLines = evaluateTargets(results).map((t) => `- **${t.status}**: ${t.target} — ${t.detail}`);
   return [
     machineLine(results), '',
-    'Spawn of `/bin/true`, from call to exit, by resident memory of the parent (median, min–max in brackets):',
+    '### Spawn to exit', '',
+    'Spawn of `/bin/true` with every stdio stream ignored, from the call to the exit (`\'exit\'` event, `await exited`,',
+    '`await status`, `waitpid`), by resident memory of the parent. Each cell: median (p99, number of spawns):',
     '', spawnTable, '',
-    'The stall columns are the longest event-loop delay seen while spawning (monitorEventLoopDelay at 1 ms,',
-    'minus that 1 ms); on a busy machine they include time the process waited for a core. "stall, no spawns" is',
-    'the control: the same measure over a stretch with no spawn at all. The time spent inside the `spawn()`',
-    'call itself, which blocks the loop whatever else runs, is below; glibc\'s `posix_spawn()` is a vfork too',
-    '(it returns once the child has exec\'d), so its column is the floor for that block:', '', callTimeTable, '',
+    'Ratios of the medians above (below 1× means the left one is faster):', '', ratioTable, '',
+    '### Where canfork is ahead and where it is behind', '',
+    'Against the peers, from the medians of this run only:', '',
+    ...(standingLines.length ? standingLines : [`- ${notMeasured}: no peer ran (see the notes)`]), '',
+    '### Event loop blocked per spawn', '',
+    'The time spent inside the spawn call itself (async spawns): the event loop is blocked for it. glibc\'s',
+    '`posix_spawn()` is a vfork too (it returns once the child has exec\'d), so its column is the floor for it:',
+    '', callTimeTable, '',
+    'The longest event-loop delay seen while spawning (monitorEventLoopDelay at 1 ms, minus that 1 ms, one sample',
+    'per round); on a busy machine it includes time the process waited for a core. "stall, no spawns" is the',
+    'control: the same measure over a stretch with no spawn at all:', '', stallTable, '',
+    '### Throughput', '',
+    '8 spawn-to-exit chains of `/bin/true` in flight at once; completed spawns per second (median round,',
+    'slowest–fastest round, number of rounds):', '', throughputTable, '',
+    '### Memory per live child', '',
+    'Sleeping children alive at once, the growth of the JS heap in use (after full GCs) and',
+    'of what lies outside the JS heap (RSS minus the V8 heap\'s resident pages: native allocations, libuv handles,',
+    'stream buffers), divided by their number:', '', memoryTable(results), '',
+    '### `cgroup: true`', '', cgroupLine(results), '',
+    '### canFork()', '',
     'Cost of one fork check (the smaps method reads all of `/proc/self/smaps` and finds the largest `ac` VMA):',
     '', forkTable, '',
-    'Call overhead, per call:', '', callTable, '',
-    'Targets (reported, never asserted):', '', ...targetLines, '',
+    '### Call overhead', '', 'Per call:', '', callTable, '',
+    '### Targets', '', 'Reported, never asserted:', '', ...targetLines, '',
     ...(results.notes.length ? ['Notes:', '', ...results.notes.map((note) => `- ${note}`), ''] : []),
   ].join('\n');
 }
 
-module.exports = { rssLabel, evaluateTargets, markdownReport };
+module.exports = { rssLabel, evaluateTargets, markdownReport, standings };

@@ -1,6 +1,8 @@
 // The shape of bench/results/latest.json (issue #6). Every figure is a median; `stats` keeps min, max, n.
 export interface Summary {
   median: number;
+  /** Nearest-rank 99th percentile (absent in results from before it was recorded). */
+  p99?: number;
   min: number;
   max: number;
   n: number;
@@ -11,12 +13,43 @@ export interface SpawnRow {
   residentBytes?: number;
   childProcessMs: number | null;
   canforkMs: number | null;
+  /** child_process.spawn with canfork/register loaded, in a process of its own. */
+  registerMs?: number | null;
   canforkSyncMs: number | null;
+  /** The peers, each in a process of its own: Bun.spawn, Bun.spawnSync, Deno Command spawn / outputSync. */
+  bunMs?: number | null;
+  bunSyncMs?: number | null;
+  denoMs?: number | null;
+  denoSyncMs?: number | null;
   posixSpawnMs: number | null;
   childProcessStallMs: number | null;
   canforkStallMs: number | null;
   /** The control: the longest event-loop delay over a stretch with no spawns (the machine's own noise). */
   idleStallMs?: number | null;
+  /**
+   * Every figure above plus the spawn-call times (childProcessCallMs, canforkCallMs, registerCallMs, bunCallMs,
+   * denoCallMs, posixSpawnBlockedMs) and the throughput with 8 in flight (…PerSecond).
+   */
+  stats: Record<string, Summary | null>;
+}
+
+/** Memory per live child for one spawner and stdio setting (bytes per child). */
+export interface MemoryRow {
+  spawner: 'childProcess' | 'canfork' | 'register';
+  stdio: 'pipe' | 'ignore';
+  children: number;
+  heapUsedBytes: number;
+  /** RSS minus the V8 heap's resident pages. */
+  outsideHeapBytes: number;
+  rssBytes: number;
+}
+
+/** canfork spawn with and without `cgroup: true`, taking turns. */
+export interface CgroupRow {
+  rssBytes: number;
+  canforkMs: number | null;
+  canforkCgroupMs: number | null;
+  costMs: number | null;
   stats: Record<string, Summary | null>;
 }
 
@@ -45,8 +78,14 @@ export interface BenchResults {
   durationSeconds?: number;
   /** The commit measured; uncommittedSources when src/ or native/ differed from it. */
   source?: { commit: string; uncommittedSources: boolean } | null;
+  /** What else the machine was doing, as the runner described it ($CANFORK_BENCH_CONDITIONS). */
+  conditions?: string | null;
+  /** The peer runtimes that ran, null where one could not be had. */
+  peers?: Record<string, { version: string } | null>;
   spawn: SpawnRow[];
   canFork: CanForkRow[];
   calls: CallRow[];
+  memory?: MemoryRow[];
+  cgroup?: CgroupRow | null;
   notes: string[];
 }

@@ -1,4 +1,5 @@
-// Hand-written SVG charts with log-scale axes: one point per median, a whisker from min to max.
+// Hand-written SVG charts with log-scale axes: one point per median, a whisker from min to p99 (max when
+// a summary has no p99).
 
 const font = 'font-family="system-ui, sans-serif"';
 
@@ -6,9 +7,9 @@ function escapeText(text) {
   return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function formatMs(value) {
-  if (value >= 1) return `${value} ms`;
-  return `${Number(value.toPrecision(1))} ms`;
+function formatValue(value, unit) {
+  if (value >= 1) return `${value} ${unit}`;
+  return `${Number(value.toPrecision(1))} ${unit}`;
 }
 
 /** A log10 scale from [low, high] onto [from, to] pixels. */
@@ -24,14 +25,15 @@ function logScale(low, high, from, to) {
  * xTicks: [{ value, label }] — the levels measured; the x axis spans them with some air.
  * Values at or below zero cannot sit on a log axis and are drawn at the bottom edge.
  */
-function logChartPanel({ left, top, width, height, title, xLabel, yLabel, xTicks, series }) {
+function logChartPanel({ left, top, width, height, title, xLabel, yLabel, xTicks, series, unit = 'ms' }) {
   const legendColumns = width >= 900 ? 3 : 2;
   const legendRows = Math.ceil(series.length / legendColumns);
   const plot = { left: left + 70, right: left + width - 16, top: top + 40 + legendRows * 15, bottom: top + height - 48 };
   const xValues = xTicks.map((tick) => tick.value);
   const x = logScale(Math.min(...xValues) / 1.6, Math.max(...xValues) * 1.6, plot.left, plot.right);
 
-  const yValues = series.flatMap((s) => s.points.flatMap((p) => (p.summary ? [p.summary.min, p.summary.max] : [])))
+  const upper = (summary) => summary.p99 ?? summary.max;
+  const yValues = series.flatMap((s) => s.points.flatMap((p) => (p.summary ? [p.summary.min, upper(p.summary)] : [])))
     .filter((value) => value > 0);
   const yLowDecade = Math.floor(Math.log10(Math.min(...yValues, 1)));
   const yHighDecade = Math.ceil(Math.log10(Math.max(...yValues, 1)));
@@ -44,7 +46,7 @@ function logChartPanel({ left, top, width, height, title, xLabel, yLabel, xTicks
   for (let decade = yLowDecade; decade <= yHighDecade; decade++) {
     const value = 10 ** decade;
     parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${y(value)}" y2="${y(value)}" stroke="#ccc"/>`,
-      `<text x="${plot.left - 6}" y="${y(value) + 4}" text-anchor="end" font-size="11" ${font}>${formatMs(value)}</text>`);
+      `<text x="${plot.left - 6}" y="${y(value) + 4}" text-anchor="end" font-size="11" ${font}>${formatValue(value, unit)}</text>`);
     for (const minor of [2, 5]) {
       if (decade < yHighDecade) {
         const minorY = y(minor * value);
@@ -71,8 +73,8 @@ function logChartPanel({ left, top, width, height, title, xLabel, yLabel, xTicks
       parts.push(`<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2"${dash}/>`);
     }
     for (const p of points) {
-      parts.push(`<line x1="${px(p)}" x2="${px(p)}" y1="${y(p.summary.min).toFixed(1)}" y2="${y(p.summary.max).toFixed(1)}" stroke="${line.color}" stroke-width="1.5" stroke-opacity="0.6"/>`,
-        `<circle cx="${px(p)}" cy="${y(p.summary.median).toFixed(1)}" r="3.5" fill="${line.color}"><title>${escapeText(`${line.name}: median ${p.summary.median} ms (min ${p.summary.min}, max ${p.summary.max})`)}</title></circle>`);
+      parts.push(`<line x1="${px(p)}" x2="${px(p)}" y1="${y(p.summary.min).toFixed(1)}" y2="${y(upper(p.summary)).toFixed(1)}" stroke="${line.color}" stroke-width="1.5" stroke-opacity="0.6"/>`,
+        `<circle cx="${px(p)}" cy="${y(p.summary.median).toFixed(1)}" r="3.5" fill="${line.color}"><title>${escapeText(`${line.name}: median ${p.summary.median} ${unit} (min ${p.summary.min}, p99 ${p.summary.p99 ?? '?'}, max ${p.summary.max}, n ${p.summary.n})`)}</title></circle>`);
     }
     const legendX = plot.left + (index % legendColumns) * ((plot.right - plot.left) / legendColumns);
     const legendY = top + 36 + Math.floor(index / legendColumns) * 15;

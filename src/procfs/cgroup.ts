@@ -1,6 +1,6 @@
 // The pids cgroup of a process and its ancestors: /proc/PID/cgroup (kernel/cgroup/cgroup.c proc_cgroup_show),
 // /proc/self/mountinfo for where each hierarchy is mounted, and pids.max / pids.current (kernel/cgroup/pids.c).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ProcfsParseError } from './parse-error';
 
 /** One line of /proc/PID/cgroup: `hierarchy-id:controller,list:/path`; v2 is `0::/path`. */
@@ -131,8 +131,7 @@ function placement(version: 1 | 2, cgroupPath: string, mount: CgroupMount): Pids
   };
 }
 
-// No stat first: it would save a thrown ENOENT at a hierarchy root but cost a stat at every level that has
-// the files, and in a container the '/' the process sees is its own cgroup, whose pids.max is the limit.
+// No stat first below the root: it would cost a stat at every level that has the files.
 function readOptional(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
@@ -159,6 +158,10 @@ export function readPidsLevels(placement: PidsCgroupPlacement): CgroupPidsLevel[
   const levels: CgroupPidsLevel[] = [];
   for (const level of placement.levels) {
     const maxPath = `${level.directory}/pids.max`;
+    // A hierarchy root has no pids files (CFTYPE_NOT_ON_ROOT): there a stat that finds none (a few µs) saves
+    // the thrown ENOENT (its Error and stack cost tens of µs, on every canFork() of a process in the root).
+    // In a container the '/' seen is its own cgroup, which has them: one stat more there, and only there.
+    if (level.path === '/' && statSync(maxPath, { throwIfNoEntry: false }) === undefined) continue;
     const maxText = readOptional(maxPath);
     if (maxText === null) continue;
     const currentPath = `${level.directory}/pids.current`;

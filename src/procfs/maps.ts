@@ -74,11 +74,13 @@ const CHAR_S = 0x73;
 // 13 hex digits are 52 bits: exact in a double. Longer ones (the vsyscall page ffffffffff600000) go through BigInt.
 const EXACT_HEX_DIGITS = 13;
 
-/** The value of a lowercase hex digit (maps prints %08lx), or -1; NaN past the end of the text gives -1 too. */
+// By character code below 128: the value of a lowercase hex digit (maps prints %08lx), else -1.
+const HEX_DIGITS = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) HEX_DIGITS['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** The value of a lowercase hex digit, or -1; NaN past the end of the text gives -1 too (NaN < 128 is false). */
 function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x61 && code <= 0x66) return code - 0x57;
-  return -1;
+  return code < 128 ? (HEX_DIGITS[code] as number) : -1;
 }
 
 function hexRunEnd(text: string, from: number): number {

@@ -36,18 +36,55 @@ const FIELDS: Record<string, Exclude<keyof Meminfo, 'availableBytes'>> = {
   Committed_AS: 'committedBytes',
 };
 
+// The kernel's shape of a line (seq_printf "%s:%*lu kB"): what every line must match.
+const LINE = /^([\w()]+):\s+(\d+)(?: kB)?$/;
+
+/** Whether a character code is in `[\w()]` (a field name). */
+function isNameCode(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x28 ||
+    code === 0x29;
+}
+
+/**
+ * `[name, digits]` of the line text[start, end) when it matches LINE. The kernel's form (name, ':', spaces,
+ * digits, ' kB') is recognised by hand, a subset of LINE; anything else goes through LINE itself, so the
+ * lines accepted are exactly LINE's.
+ */
+function matchLine(text: string, start: number, end: number): [name: string, kilobytes: string] | null {
+  let at = start;
+  while (at < end && isNameCode(text.charCodeAt(at))) at++;
+  const colon = at;
+  if (colon > start && text.charCodeAt(colon) === 0x3a && text.charCodeAt(colon + 1) === 0x20) {
+    at = colon + 1;
+    while (text.charCodeAt(at) === 0x20) at++;
+    const digits = at;
+    while (at < end && text.charCodeAt(at) >= 0x30 && text.charCodeAt(at) <= 0x39) at++;
+    const digitsEnd = at;
+    if (digitsEnd > digits && (at === end || (at + 3 === end && text.startsWith(' kB', at)))) {
+      return [text.slice(start, colon), text.slice(digits, digitsEnd)];
+    }
+  }
+  const match = LINE.exec(text.slice(start, end));
+  return match ? [match[1] as string, match[2] as string] : null;
+}
+
 /** Parses the text of /proc/meminfo; every field is `Name:   123 kB`. */
 export function parseMeminfo(text: string, path?: string): Meminfo {
   const meminfo: Partial<Meminfo> = { availableBytes: null };
-  text.split('\n').forEach((line, index) => {
-    if (line === '') return;
-    const match = /^([\w()]+):\s+(\d+)(?: kB)?$/.exec(line);
-    if (!match) throw new ProcfsParseError(`unexpected line '${line.slice(0, 80)}'`, path, index + 1);
-    const [, name = '', kilobytes] = match;
-    const key = FIELDS[name];
-    if (key !== undefined) meminfo[key] = Number(kilobytes) * 1024;
-    else if (name === 'MemAvailable') meminfo.availableBytes = Number(kilobytes) * 1024;
-  });
+  // One pass over the text, no split or regex per line: canFork() reads this file on every call.
+  let lineNumber = 0;
+  for (let start = 0; start <= text.length; lineNumber++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const match = matchLine(text, start, end);
+      if (!match) throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
+      const key = FIELDS[match[0]];
+      if (key !== undefined) meminfo[key] = Number(match[1]) * 1024;
+      else if (match[0] === 'MemAvailable') meminfo.availableBytes = Number(match[1]) * 1024;
+    }
+    start = end + 1;
+  }
   const missing = Object.entries(FIELDS).filter(([, key]) => meminfo[key] === undefined).map(([name]) => name);
   if (missing.length > 0) throw new ProcfsParseError(`missing ${missing.join(', ')}`, path);
   return meminfo as Meminfo;

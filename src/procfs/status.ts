@@ -26,15 +26,25 @@ function integer(text: string, name: string, path: string | undefined): number {
   return Number(text);
 }
 
+// The fields parseStatus reads; the other ~50 lines are only checked for shape.
+const USED_FIELDS = new Set(['Name', 'Tgid', 'Uid', 'Threads', 'CapEff', 'VmSize']);
+
 /** Parses the text of /proc/PID/status. */
 export function parseStatus(text: string, path?: string): ProcessStatus {
   const fields = new Map<string, string>();
-  text.split('\n').forEach((line, index) => {
-    if (line === '') return;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new ProcfsParseError(`unexpected line '${line.slice(0, 80)}'`, path, index + 1);
-    fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
-  });
+  // One pass, no split: canFork() reads this file on every call. Every line must have a name before a colon.
+  let lineNumber = 0;
+  for (let start = 0; start <= text.length; lineNumber++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const colon = text.indexOf(':', start);
+      if (colon <= start || colon >= end) throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
+      const name = text.slice(start, colon);
+      if (USED_FIELDS.has(name)) fields.set(name, text.slice(colon + 1, end).trim());
+    }
+    start = end + 1;
+  }
   const uids = field(fields, 'Uid', path).split(/\s+/);
   if (uids.length !== 4) throw new ProcfsParseError(`Uid needs 4 fields, got ${uids.length}`, path);
   const capEff = field(fields, 'CapEff', path);

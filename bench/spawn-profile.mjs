@@ -1,0 +1,67 @@
+// Where the time of one canfork spawn goes, piece by piece: `node bench/spawn-profile.mjs [rounds]`.
+// CPU time of this process (user + system, process.cpuUsage) per call, in batches that take turns, median of
+// the rounds: a machine busy with other processes disturbs CPU time much less than wall time. The pieces are
+// the steps spawn() runs, called one by one through dist/ (npm run build:ts first):
+//   environment pairs: process.env → ['KEY=value', ...] (what Node's normalizeSpawnArguments builds)
+//   normalize: all of canfork's normalizeSpawnArguments, the pairs included
+//   plan: stdio plan and native plan from Node's spawn options (strings copied for the addon)
+//   native spawn: the addon's spawn() of /bin/true (plan read, clone, the parent's share until exec) + waitpid
+//   native spawn, empty environment: the same with no variables (what reading them costs the addon)
+//   native spawn, inherited environment: envp null, environ handed to the child (what spawn() does on the
+//     main thread without options.env)
+//   spawn → exit: canfork spawn() of /bin/true to its 'exit' event, everything included
+//   child_process spawn → exit: the same through node:child_process
+// Prints one JSON object; numbers are microseconds of CPU per call.
+import * as childProcess from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const canfork = require('../dist/index.js');
+const { native } = require('../dist/binding.js');
+const { envPairsOf, normalizeSpawnArguments } = require('../dist/spawn/normalize.js');
+const { buildPlan, stdioPlan } = require('../dist/spawn/plan.js');
+
+const rounds = Number(process.argv[2] ?? 15);
+const ignored = [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }];
+const pairs = envPairsOf(undefined);
+const nodeOptions = { file: '/bin/true', args: ['/bin/true'], envPairs: pairs, stdio: ignored };
+const extras = { processGroup: false, rlimits: [] };
+
+function nativeSpawnAndReap(envPairs) {
+  const plan = { ...buildPlan({ ...nodeOptions, envPairs: envPairs ?? [] }, stdioPlan(ignored), extras), ...(envPairs === null ? { envp: null } : {}) };
+  const result = native.spawn(plan);
+  if (typeof result === 'number' || 'errno' in result) throw new Error(`native spawn failed: ${JSON.stringify(result)}`);
+  native.waitpid(result.pid, false);
+  for (const fd of [result.pidfd, ...result.fds]) if (fd >= 0) require('node:fs').closeSync(fd);
+}
+
+const pieces = {
+  'environment pairs': { batch: 200, run: () => envPairsOf(undefined) },
+  normalize: { batch: 200, run: () => normalizeSpawnArguments('/bin/true', [], { stdio: 'ignore' }) },
+  plan: { batch: 200, run: () => buildPlan(nodeOptions, stdioPlan(ignored), extras) },
+  'native spawn': { batch: 10, run: () => nativeSpawnAndReap(pairs) },
+  'native spawn, empty environment': { batch: 10, run: () => nativeSpawnAndReap([]) },
+  'native spawn, inherited environment': { batch: 10, run: () => nativeSpawnAndReap(null) },
+  'spawn → exit': { batch: 10, run: () => once(canfork.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit') },
+  'child_process spawn → exit': { batch: 10, run: () => once(childProcess.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit') },
+};
+
+async function cpuPerCall(piece) {
+  const start = process.cpuUsage();
+  for (let i = 0; i < piece.batch; i++) await piece.run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / piece.batch;
+}
+
+for (const piece of Object.values(pieces)) for (let i = 0; i < 3; i++) await cpuPerCall(piece); // warm-up, JIT
+const samples = Object.fromEntries(Object.keys(pieces).map((name) => [name, []]));
+for (let round = 0; round < rounds; round++) {
+  for (const [name, piece] of Object.entries(pieces)) samples[name].push(await cpuPerCall(piece));
+}
+const median = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
+process.stdout.write(`${JSON.stringify({
+  environmentVariables: pairs.length,
+  rounds,
+  cpuMicroseconds: Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, Number(median(list).toFixed(1))])),
+}, null, 2)}\n`);
