@@ -1,5 +1,5 @@
 // For child processes of the tests: untouched accountable memory that the kernel merges into one VMA
-// larger than `limitBytes`. Adjacent anonymous mappings with equal flags merge (KERNEL.md §2), but
+// larger than `limitBytes`. Adjacent anonymous mappings with equal flags merge (docs/kernel-rules.md §2), but
 // another thread's mmap can land between two of them, so each attempt is checked in /proc/self/maps
 // and, if the pieces did not merge, unmapped and tried again.
 'use strict';
