@@ -288,6 +288,17 @@ async function measureCgroupCost(results) {
   results.cgroup = { rssBytes: 0, ...row, costMs: round(row.canforkCgroupMs - row.canforkMs), stats };
 }
 
+/** The CLI's scan cost per /proc entry (CPU, one full scan of the machine per sample). */
+async function measureCliScan(results) {
+  log('the CLI scan: CPU per /proc entry');
+  try {
+    const worker = await runJson(process.execPath, [path.join(benchDir, 'cli-scan.mjs'), String(quick ? 5 : 30)], 300_000);
+    results.cliScan = { entries: worker.entries, perEntryUs: roundSummary(summarize(worker.perEntryUs)) };
+  } catch (error) {
+    results.notes.push(`CLI scan not measured: ${`${error.message}`.split('\n')[0]}`);
+  }
+}
+
 async function measureVmaLevel(addedMappings, results) {
   log(`${addedMappings} extra mappings: canFork, smaps, maps`);
   const worker = await runWorker({ kind: 'vmas', addedMappings, microTimeMs: settings.microTimeMs });
@@ -339,7 +350,7 @@ async function main() {
     machine: describeMachine(), mode: quick ? 'quick' : 'full', startedAt: started.toISOString(), source: sourceVersion(),
     // Free text from whoever ran it: what else the machine was doing (the load figures below are measured).
     conditions: process.env.CANFORK_BENCH_CONDITIONS ?? null,
-    peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, notes: [],
+    peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, cliScan: null, notes: [],
   };
   const peers = preparePeers(results);
   results.peers = Object.fromEntries(Object.entries(peers).map(([name, peer]) => [name, peer && { version: peer.version }]));
@@ -347,6 +358,7 @@ async function main() {
   for (const gib of settings.rssLevels) await measureRssLevel(gib * GiB, baseline, peers, results);
   await measureMemory(results);
   await measureCgroupCost(results);
+  await measureCliScan(results);
   for (const count of settings.vmaLevels) await measureVmaLevel(count, results);
   await measureCalls(baseline, results);
   results.machine.load = load.stop();

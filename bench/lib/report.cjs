@@ -189,6 +189,13 @@ function memoryTable(results) {
     (results.memory ?? []).map((row) => [`'${row.stdio}'`, names[row.spawner] ?? row.spawner, kib(row.heapUsedBytes), kib(row.outsideHeapBytes), String(row.children)]));
 }
 
+function cliScanLine(results) {
+  const scan = results.cliScan;
+  if (!scan) return `The CLI's scan cost per process: ${notMeasured}.`;
+  return `CPU time of one full scan of the machine (the one-shot CLI, and each --serve scrape that scans), per /proc ` +
+    `entry: ${figure(scan.perEntryUs, 'µs')} over ${scan.entries} entries; the goal is 50 µs.`;
+}
+
 function cgroupLine(results) {
   const cgroup = results.cgroup;
   if (!cgroup) return `The cost of \`cgroup: true\` per spawn: ${notMeasured} (see the notes).`;
@@ -257,6 +264,7 @@ function markdownReport(results) {
     'of what lies outside the JS heap (RSS minus the V8 heap\'s resident pages: native allocations, libuv handles,',
     'stream buffers), divided by their number:', '', memoryTable(results), '',
     '### `cgroup: true`', '', cgroupLine(results), '',
+    '### The CLI\'s scan', '', cliScanLine(results), '',
     '### canFork()', '',
     'Cost of one fork check (the smaps method reads all of `/proc/self/smaps` and finds the largest `ac` VMA):',
     '', forkTable, '',

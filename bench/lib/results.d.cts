@@ -87,5 +87,7 @@ export interface BenchResults {
   calls: CallRow[];
   memory?: MemoryRow[];
   cgroup?: CgroupRow | null;
+  /** The CLI's scan: CPU microseconds per /proc entry, one full scan per sample (issue #12). */
+  cliScan?: { entries: number; perEntryUs: Summary | null } | null;
   notes: string[];
 }
