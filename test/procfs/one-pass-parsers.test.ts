@@ -15,14 +15,15 @@ const MEMINFO_FIELDS: Record<string, string> = {
   CommitLimit: 'commitLimitBytes', Committed_AS: 'committedBytes',
 };
 
-function referenceMeminfo(text: string): Record<string, number> {
-  const meminfo: Record<string, number> = {};
+function referenceMeminfo(text: string): Record<string, number | null> {
+  const meminfo: Record<string, number | null> = { availableBytes: null };
   text.split('\n').forEach((line, index) => {
     if (line === '') return;
     const match = /^([\w()]+):\s+(\d+)(?: kB)?$/.exec(line);
     if (!match) throw new Error(`line ${index + 1}`);
     const key = MEMINFO_FIELDS[match[1]!];
     if (key !== undefined) meminfo[key] = Number(match[2]) * 1024;
+    else if (match[1] === 'MemAvailable') meminfo.availableBytes = Number(match[2]) * 1024;
   });
   const missing = Object.entries(MEMINFO_FIELDS).filter(([, key]) => meminfo[key] === undefined);
   if (missing.length > 0) throw new Error('missing');
