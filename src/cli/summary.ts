@@ -15,7 +15,10 @@ function overcommitMeaning(machine: MachineSummary): string {
   }
 }
 
-/** Memory PSI avg10 and the OOM killer's count: what decides once nothing fails early. '' when neither is known. */
+/**
+ * Memory PSI avg10 and the OOM killer's count, one per line (together they overflow 80 columns): what decides
+ * once nothing fails early. '' when neither is known.
+ */
 function oomSide(machine: MachineSummary): string {
   const parts: string[] = [];
   if (machine.memoryPressure) {
@@ -23,7 +26,7 @@ function oomSide(machine: MachineSummary): string {
     parts.push(`memory pressure (avg10) some ${percent(machine.memoryPressure.some)}, full ${percent(machine.memoryPressure.full)}`);
   }
   if (machine.oomKills !== undefined && machine.oomKills !== null) parts.push(`OOM kills since boot ${formatCount(machine.oomKills)}`);
-  return parts.join('; ');
+  return parts.join('\n');
 }
 
 /** The text of each cell of one table row, before padding and colour: what --watch compares. */
@@ -141,6 +144,10 @@ function machineLines(scan: Scan, values: Map<string, string>, previous: Summary
     return style.enabled ? style.inverse(text) : `${text}*`;
   };
   const label = (text: string): string => style.bold(text.padEnd(12));
+  const pressureBefore = previous?.machine.get('pressure');
+  const pressureChanged = pressureBefore !== undefined && pressureBefore !== values.get('pressure');
+  const pressureLines = (values.get('pressure') ?? '').split('\n').filter((line) => line !== '').map((line, index) =>
+    (index === 0 ? label('OOM side') : ' '.repeat(12)) + (!pressureChanged ? line : style.enabled ? style.inverse(line) : `${line}*`));
   const meaning = wrap(`mode ${scan.machine.overcommit} (${OVERCOMMIT_MODE_NAMES[scan.machine.overcommit]}): ${overcommitMeaning(scan.machine)}`, SCREEN_COLUMNS - 12);
   const failing = Number(values.get('cannot fork'));
   const cannot = `${value('cannot fork')} cannot fork`;
@@ -148,7 +155,7 @@ function machineLines(scan: Scan, values: Map<string, string>, previous: Summary
     ...meaning.map((line, index) => (index === 0 ? label('Overcommit') : ' '.repeat(12)) + line),
     `${label('Memory')}RAM ${value('RAM')}, swap ${value('swap')}, CommitLimit ${value('CommitLimit')},`,
     `${' '.repeat(12)}Committed_AS ${value('Committed_AS')}${values.get('MemAvailable') ? `, MemAvailable ${value('MemAvailable')}` : ''}`,
-    ...(values.get('pressure') ? [`${label('OOM side')}${value('pressure')}`] : []),
+    ...pressureLines,
     `${label('Threads')}${value('threads')} (kernel.threads-max)`,
     `${label('Pids')}${value('pids')} (kernel.pid_max)`,
     `${label('Processes')}${failing > 0 ? style.red(style.bold(cannot)) : cannot}, ${value('at risk')} at risk, ` +
