@@ -22,8 +22,8 @@ const ALLOWED = [
   /^scripts\/(install|nodedir)\.js$/,
   /^toolchain\/(glibc-compat\.cc|link\.js)$/,
   /^native\/[\w/-]+\.(cc|h)$/,
-  /^src\/[\w/-]+\.ts$/,
-  /^dist\/[\w/-]+\.(js|d\.ts)(\.map)?$/,
+  /^src\/[\w/-]+\.m?ts$/,
+  /^dist\/[\w/-]+\.(m?js|d\.m?ts)(\.map)?$/,
   /^prebuilds\/linux-(x64|arm64)\/canfork\.node$/,
 ];
 const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'scripts/install.js', 'prebuilds/linux-x64/canfork.node'];
