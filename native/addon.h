@@ -74,7 +74,7 @@ void Export(Napi::Env env, Napi::Object exports, const char* name) {
 // A child whose pid and pipe ends have gone to JavaScript: reaped at teardown if watchExit never claims
 // it, its pipe ends closed there if JavaScript never wrapped them (a worker terminated in between).
 // native/exit-watch.cc.
-void AwaitWatch(Napi::Env env, pid_t pid, const std::vector<int>& parentFds);
+void AwaitWatch(Napi::Env env, pid_t pid, int pidfd, const std::vector<int>& parentFds);
 // Reaps (pid, pidfd) on a thread that outlives this instance, closing the pidfd.
 void ReapInBackground(pid_t pid, int pidfd);
 // A waitpid() from JavaScript reaped this pid: it needs no watch any more.

@@ -51,7 +51,8 @@ struct ExitWatchers {
   napi_env env;
   uv_loop_t* loop;
   std::unordered_map<uint32_t, ExitWatch*> live;
-  std::unordered_set<pid_t> awaitingWatch;  // spawned, pid handed to JavaScript, watchExit not yet called
+  // Spawned, pid and pidfd handed to JavaScript, watchExit not yet called (which takes over the pidfd).
+  std::unordered_map<pid_t, HandedFd> awaitingWatch;
   // Pipe ends of children whose exit has not been seen yet. JavaScript wraps them in sockets right after
   // spawn; a worker terminated before it did would leak them (see TearDown).
   std::unordered_map<pid_t, std::vector<HandedFd>> handedFds;
@@ -231,7 +232,13 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
     int pidfd = fcntl(entry.second->pidfd, F_DUPFD_CLOEXEC, 0);
     if (pidfd >= 0) leftovers.emplace_back(entry.second->pid, pidfd);
   }
-  for (pid_t pid : owner->awaitingWatch) {
+  for (auto& [pid, handed] : owner->awaitingWatch) {
+    // The pidfd spawn returned is still ours (nothing but watchExit takes it over): the reaper owns it now.
+    struct stat now;
+    if (fstat(handed.fd, &now) == 0 && now.st_dev == handed.device && now.st_ino == handed.inode) {
+      leftovers.emplace_back(pid, handed.fd);
+      continue;
+    }
     // Not reaped yet (waitpid() forgets what it reaps), so the pid still names our child.
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (pidfd >= 0) leftovers.emplace_back(pid, pidfd);
@@ -260,9 +267,12 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
 
 }  // namespace
 
-void AwaitWatch(Napi::Env env, pid_t pid, const std::vector<int>& parentFds) {
+void AwaitWatch(Napi::Env env, pid_t pid, int pidfd, const std::vector<int>& parentFds) {
   ExitWatchers& owner = Watchers(env);
-  owner.awaitingWatch.insert(pid);
+  struct stat pidfdStatus;
+  HandedFd handedPidfd = {pidfd, 0, 0};
+  if (fstat(pidfd, &pidfdStatus) == 0) handedPidfd = {pidfd, pidfdStatus.st_dev, pidfdStatus.st_ino};
+  owner.awaitingWatch[pid] = handedPidfd;
   std::vector<HandedFd> handed;
   for (int fd : parentFds) {
     struct stat status;

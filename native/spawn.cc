@@ -39,7 +39,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     }
     return Napi::Number::New(env, outcome.error);
   }
-  AwaitWatch(env, outcome.pid, outcome.parentFds);
+  AwaitWatch(env, outcome.pid, outcome.pidfd, outcome.parentFds);
   try {
     Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
     for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));

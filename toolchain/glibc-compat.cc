@@ -68,6 +68,12 @@ CANFORK_HIDDEN uint32_t __wrap_arc4random(void) {
   }
 }
 
+// fstat became a real exported function in glibc 2.33 (fstat64@GLIBC_2.33); before, <sys/stat.h> inlined a
+// call to __fxstat64. The system call itself, on 64-bit, fills the same struct stat glibc declares.
+struct stat;
+CANFORK_HIDDEN int __wrap_fstat64(int fd, struct stat* status) { return static_cast<int>(syscall(SYS_fstat, fd, status)); }
+CANFORK_HIDDEN int __wrap_fstat(int fd, struct stat* status) { return static_cast<int>(syscall(SYS_fstat, fd, status)); }
+
 // libstdc++ reads glibc 2.32's __libc_single_threaded to skip atomics in a single-threaded process. A
 // hidden definition of our own, always 0 ("threads may exist"), keeps every atomic.
 CANFORK_HIDDEN char __libc_single_threaded = 0;

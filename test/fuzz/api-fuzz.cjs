@@ -168,6 +168,10 @@ async function main() {
     call('assertCanFork', canfork.assertCanFork, [options]);
   }
   for (const args of sample(fc.array(weird, { maxLength: 2 }), index++).slice(0, Math.ceil(runs / 4))) call('machineSummary', canfork.machineSummary, args);
+  for (const [pid, signal] of sample(fc.tuple(weird, weird), index++)) {
+    // Never a live process: a pid that names one becomes 4194303, above this machine's pid_max and unused.
+    call('killTree', canfork.killTree, [harmlessPid(pid) === process.pid ? 4194303 : pid, signal]);
+  }
   for (const [file, args, options, argCount] of sample(fc.tuple(command, weird, spawnOptions, fc.nat(3)), index++)) {
     const list = [file, args, options].slice(0, argCount);
     const outcome = call('spawn', canfork.spawn, list);
