@@ -23,6 +23,7 @@
 #include "addon.h"
 #include "core/eintr.h"
 #include "core/vfork.h"
+#include "core/vfork.h"
 #include "plan.h"
 
 namespace canfork {
@@ -217,8 +218,8 @@ Napi::Value SignalWatched(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(info.Env(), "signal out of range");
   }
   if (watch == nullptr) return Napi::Number::New(info.Env(), -ESRCH);
-  long sent = syscall(SYS_pidfd_send_signal, watch->pidfd, static_cast<int>(signal), nullptr, 0);
-  return Napi::Number::New(info.Env(), sent == 0 ? 0 : -errno);
+  // A live watch's child is not reaped yet (OnReadable reaps and forgets it in one go).
+  return Napi::Number::New(info.Env(), -core::SignalUnreapedChild(watch->pidfd, watch->pid, static_cast<int>(signal)));
 }
 
 // Environment teardown (worker exit): close every poll; Node keeps the loop running until the last

@@ -46,7 +46,7 @@ struct Run {
 int SendSignal(Run& run, int signal) {
   if (run.options.killGroup) return kill(-run.child.pid, signal) == 0 ? 0 : errno;
   if (run.reaped) return ESRCH;
-  return syscall(SYS_pidfd_send_signal, run.child.pidfd, signal, nullptr, 0) == 0 ? 0 : errno;
+  return SignalUnreapedChild(run.child.pidfd, run.child.pid, signal);
 }
 
 void KillCgroup(Run& run) {

@@ -236,6 +236,12 @@ pid_t WaitExactly(pid_t pid, int* status, int options) {
   return result < 0 ? -errno : result;
 }
 
+int SignalUnreapedChild(int pidfd, pid_t pid, int signal) {
+  if (syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) == 0) return 0;
+  if (errno != ENOSYS) return errno;
+  return kill(pid, signal) == 0 ? 0 : errno;
+}
+
 SpawnOutcome SpawnChild(const SpawnPlan& plan) {
   SpawnOutcome outcome;
   if (plan.argv.empty() || plan.candidates.empty()) {

@@ -49,4 +49,9 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan);
 // a negative errno. Never -1, 0 or a negative pid: those steal statuses libuv waits for.
 pid_t WaitExactly(pid_t pid, int* status, int options);
 
+// Signals a child of ours that has not been reaped yet: through its pidfd (pidfd_send_signal, 5.1), or
+// with kill() where that system call is missing (kernels before 5.1, valgrind): an unreaped child's pid
+// cannot have been reused, so kill() is as exact there. 0 or the errno.
+int SignalUnreapedChild(int pidfd, pid_t pid, int signal);
+
 }  // namespace canfork::core
