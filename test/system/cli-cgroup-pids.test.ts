@@ -2,10 +2,11 @@
 // from it fails with EAGAIN. Creates /sys/fs/cgroup/pids/canfork-test-cli-<pid> and removes it in finally.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allOf, requireHost, requireRoot, requireSystemTests } from '../helpers/requirements';
 import { runCanfork } from '../cli/processes';
+import { removeCgroup } from '../helpers/cgroups';
 
 const PIDS_ROOT = '/sys/fs/cgroup/pids';
 const gate = allOf(
@@ -14,17 +15,6 @@ const gate = allOf(
   requireHost(existsSync(`${PIDS_ROOT}/cgroup.procs`), `no cgroup v1 pids controller at ${PIDS_ROOT}`),
 );
 
-async function removeCgroup(directory: string): Promise<void> {
-  // The last task leaves asynchronously after its exit; rmdir says EBUSY until then.
-  for (let attempt = 0; existsSync(directory); attempt++) {
-    try {
-      rmdirSync(directory);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 describe.skipIf(gate.skip)('canfork finds a process whose pids cgroup is full (EAGAIN)', () => {
   it('lists it as cannot fork with EAGAIN, names the cgroup path and how to raise pids.max, exits 1', async () => {

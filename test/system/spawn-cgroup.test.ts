@@ -2,12 +2,13 @@
 // window in our own cgroup), and spawnSync's cgroupKillFd kills the whole cgroup on timeout, grandchildren
 // that ignore the kill signal included. Creates /sys/fs/cgroup/unified/canfork-test-spawn-<pid> and
 // removes it in finally: host state, opt-in (CANFORK_SYSTEM_TESTS=1), run under flock /tmp/canfork-host.lock.
-import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/binding';
 import { allOf, requireHost, requireRoot, requireSystemTests } from '../helpers/requirements';
 import { plan, runSync } from '../native/plan';
+import { removeCgroup } from '../helpers/cgroups';
 
 const UNIFIED = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((dir) => existsSync(`${dir}/cgroup.procs`) && existsSync(`${dir}/cgroup.subtree_control`));
 const gate = allOf(
@@ -16,17 +17,6 @@ const gate = allOf(
   requireHost(UNIFIED !== undefined, 'no cgroup v2 hierarchy'),
 );
 
-async function removeCgroup(directory: string): Promise<void> {
-  // The last task leaves asynchronously after its exit; rmdir says EBUSY until then.
-  for (let attempt = 0; existsSync(directory); attempt++) {
-    try {
-      rmdirSync(directory);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 describe.skipIf(gate.skip)(`spawn into a cgroup (${gate.reason || 'cgroup v2 at ' + UNIFIED})`, () => {
   it('the child is in the cgroup from its first instruction (/proc/self/cgroup), and cgroup.kill ends it all', async () => {
