@@ -5,76 +5,22 @@
 'use strict';
 const { spawn: nodeSpawn } = require('node:child_process');
 const { once } = require('node:events');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const canfork = require('../../dist/index.js');
+const { SIX, alive, sixProcessReport, sixProcessScript } = require('./tree.cjs');
 
-const SIX = ['background', 'setsid', 'setpgid', 'term-ignoring', 'double-forked', 'setsid-term-ignoring'];
-
-function script(report) {
-  const line = (name, pid) => `echo "${name} ${pid}" >> ${report}`;
-  return [
-    `sleep 60 & ${line('background', '$!')}`,
-    `setsid sleep 60 & ${line('setsid', '$!')}`,
-    `perl -e 'setpgrp(0, 0); exec "sleep", "60"' & ${line('setpgid', '$!')}`,
-    `sh -c 'trap "" TERM; sleep 60 & ${line('term-ignoring', '$!')}; wait' &`,
-    `sh -c 'sleep 60 & ${line('double-forked', '$!')}' &`,
-    `setsid sh -c 'trap "" TERM; sleep 60 & ${line('setsid-term-ignoring', '$!')}; wait' &`,
-    'wait',
-  ].join('\n');
-}
-
-
-function startTime(pid) {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? null : fields[19];
-  } catch {
-    return null;
-  }
-}
-
-async function tracked(report) {
-  const seen = new Map();
-  for (let i = 0; i < 500 && seen.size < SIX.length; i++) {
-    for (const text of fs.readFileSync(report, 'utf8').split('\n')) {
-      const [name, pid] = text.split(' ');
-      if (name && pid && !seen.has(name)) {
-        const start = startTime(Number(pid));
-        if (start !== null) seen.set(name, { pid: Number(pid), start });
-      }
-    }
-    await sleep(10);
-  }
-  return seen;
-}
-
-// Runs one row: `run(script)` starts the tree and does the kill; returns the names still running 1.5 s later.
+// Runs one row: `run(script, read)` starts the tree and does the kill; prints the names still running 1.5 s later.
 async function row(label, run) {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'canfork-table-'));
-  const report = path.join(directory, 'pids');
-  fs.writeFileSync(report, '');
-  let seen = new Map();
+  const report = sixProcessReport();
   try {
-    seen = await run(script(report), () => tracked(report));
+    const seen = await run(sixProcessScript(report.path), report.read);
     await sleep(1500);
-    const left = SIX.filter((name) => seen.has(name) && startTime(seen.get(name).pid) === seen.get(name).start);
+    const left = SIX.filter((name) => seen.some((entry) => entry.name === name && alive(entry)));
     console.log(`| ${label} | ${left.length === 0 ? 'none' : left.join(', ')} |`);
   } catch (error) {
     console.log(`| ${label} | (not run: ${error.code ?? ''} ${error.message.split('\n')[0]}) |`);
   } finally {
-    for (const { pid, start } of seen.values()) {
-      if (startTime(pid) !== start) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-    fs.rmSync(directory, { recursive: true, force: true });
+    report.cleanup();
   }
 }
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, killTracked, track, waitUntil, type TrackedProcess } from './tree';
+import { alive, killTracked, track, waitUntil, type TrackedProcess } from './tree.cjs';
 
 const dist = resolve(__dirname, '../../dist/index.js');
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { killTree } from '../../src/index';
-import { alive, killTracked, sixProcessReport, sixProcessScript, track, waitUntil, type TrackedProcess } from './tree';
+import { alive, killTracked, sixProcessReport, sixProcessScript, track, waitUntil, type TrackedProcess } from './tree.cjs';
 
 function depthOf(pid: number, root: number): number {
   let depth = 0;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn } from '../../src/index';
-import { alive, killTracked, sixProcessReport, sixProcessScript, track, waitUntil, type TrackedProcess } from './tree';
+import { alive, killTracked, sixProcessReport, sixProcessScript, track, waitUntil, type TrackedProcess } from './tree.cjs';
 
 function pidsFrom(text: string): number[] {
   return text.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);

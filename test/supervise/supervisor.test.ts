@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Supervisor, TrackedGroup } from '../../src/supervise/index';
-import { alive, killTracked, track, waitUntil, type TrackedProcess } from './tree';
+import { alive, killTracked, track, waitUntil, type TrackedProcess } from './tree.cjs';
 
 const { SIGTERM, SIGKILL } = constants.signals;
 

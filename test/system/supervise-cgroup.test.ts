@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SupervisedCgroup } from '../../src/supervise/cgroup';
 import { locateV1Site, locateV2Site, threadCgroupPath, type CgroupSite } from '../../src/supervise/cgroup-site';
-import { SIX, alive, sixProcessReport, sixProcessScript, waitUntil } from '../supervise/tree';
+import { SIX, alive, sixProcessReport, sixProcessScript, waitUntil } from '../supervise/tree.cjs';
 
 const enabled = process.env.CANFORK_SYSTEM_TESTS === '1';
 const isRoot = process.getuid?.() === 0;

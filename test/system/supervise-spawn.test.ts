@@ -13,7 +13,7 @@ import { liveCgroupCount, setCgroupV2Support } from '../../src/supervise/index';
 import { locateV1Site, locateV2Site } from '../../src/supervise/cgroup-site';
 import { native } from '../../src/binding';
 import { openFds, zombieChildren } from '../spawn/helpers';
-import { alive, sixProcessReport, sixProcessScript, waitUntil } from '../supervise/tree';
+import { alive, sixProcessReport, sixProcessScript, waitUntil } from '../supervise/tree.cjs';
 
 const enabled = process.env.CANFORK_SYSTEM_TESTS === '1';
 const isRoot = process.getuid?.() === 0;

@@ -1,16 +1,13 @@
-// Real process trees for the supervision tests, and an independent look at them: pids come from the tree's
-// own report (a file it writes), identity from /proc/PID/stat's start time, and cleanup kills exactly those.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Real process trees for the supervision tests (and test/supervise/escape-table.cjs, which node runs as it
+// is, hence CommonJS), and an independent look at them: pids come from the tree's own report (a file it
+// writes), identity from /proc/PID/stat's start time, and cleanup kills exactly those.
+'use strict';
+const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { setTimeout } = require('node:timers');
 
-export interface TrackedProcess {
-  name: string;
-  pid: number;
-  startTime: string;
-}
-
-function stat(pid: number): string[] | null {
+function stat(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
     return text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -20,18 +17,18 @@ function stat(pid: number): string[] | null {
 }
 
 /** Still the same process (pid and start time) and not a zombie. */
-export function alive(process: TrackedProcess): boolean {
-  const fields = stat(process.pid);
-  return fields !== null && fields[19] === process.startTime && fields[0] !== 'Z' && fields[0] !== 'X';
+function alive(entry) {
+  const fields = stat(entry.pid);
+  return fields !== null && fields[19] === entry.startTime && fields[0] !== 'Z' && fields[0] !== 'X';
 }
 
-export function track(name: string, pid: number): TrackedProcess | null {
+function track(name, pid) {
   const fields = stat(pid);
-  return fields === null ? null : { name, pid, startTime: fields[19]! };
+  return fields === null ? null : { name, pid, startTime: fields[19] };
 }
 
-/** SIGKILL (then SIGCONT) to each tracked process that is still the same one. */
-export function killTracked(processes: TrackedProcess[]): void {
+/** SIGKILL to each tracked process that is still the same one. */
+function killTracked(processes) {
   for (const entry of processes) {
     if (!alive(entry)) continue;
     try {
@@ -42,7 +39,7 @@ export function killTracked(processes: TrackedProcess[]): void {
   }
 }
 
-export async function waitUntil(condition: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+async function waitUntil(condition, timeoutMs, stepMs = 20) {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > end) return false;
@@ -52,14 +49,14 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, ste
 }
 
 /** The names of the processes of the issue's six-process tree, in the order the script starts them. */
-export const SIX = ['background', 'setsid', 'setpgid', 'term-ignoring', 'double-forked', 'setsid-term-ignoring'] as const;
+const SIX = ['background', 'setsid', 'setpgid', 'term-ignoring', 'double-forked', 'setsid-term-ignoring'];
 
 /**
  * A shell that starts the six processes and then waits; each writes "name pid" to `report` once running.
  * The sleeps live 60 s; every test kills what is left of them by pid.
  */
-export function sixProcessScript(report: string): string {
-  const line = (name: string, pid: string): string => `echo "${name} ${pid}" >> ${report}`;
+function sixProcessScript(report) {
+  const line = (name, pid) => `echo "${name} ${pid}" >> ${report}`;
   return [
     `sleep 60 & ${line('background', '$!')}`,
     // Not a group leader (no job control in sh -c), so setsid(1) calls setsid() itself and execs: $! is sleep.
@@ -74,12 +71,12 @@ export function sixProcessScript(report: string): string {
 }
 
 /** A temporary report file and a reader that resolves once all six have reported, tracked by start time. */
-export function sixProcessReport(): { path: string; read: () => Promise<TrackedProcess[]>; cleanup: () => void } {
+function sixProcessReport() {
   const directory = mkdtempSync(join(tmpdir(), 'canfork-six-'));
   const path = join(directory, 'pids');
   writeFileSync(path, '');
-  const seen = new Map<string, TrackedProcess>();
-  const parse = (): void => {
+  const seen = new Map();
+  const parse = () => {
     for (const text of readFileSync(path, 'utf8').split('\n')) {
       const [name, pid] = text.split(' ');
       if (name === undefined || pid === undefined || seen.has(name)) continue;
@@ -103,3 +100,5 @@ export function sixProcessReport(): { path: string; read: () => Promise<TrackedP
     },
   };
 }
+
+module.exports = { alive, track, killTracked, waitUntil, SIX, sixProcessScript, sixProcessReport };
