@@ -23,7 +23,6 @@
 #include "addon.h"
 #include "core/eintr.h"
 #include "core/vfork.h"
-#include "core/vfork.h"
 #include "plan.h"
 
 namespace canfork {
@@ -52,8 +51,9 @@ struct ExitWatchers {
   napi_env env;
   uv_loop_t* loop;
   std::unordered_map<uint32_t, ExitWatch*> live;
-  // Spawned, pid and pidfd handed to JavaScript, watchExit not yet called (which takes over the pidfd).
-  std::unordered_map<pid_t, HandedFd> awaitingWatch;
+  // Spawned, pid and pidfd handed to JavaScript, watchExit not yet called. Only watchExit takes the pidfd
+  // over (and erases the entry), so until then the number still names that pidfd.
+  std::unordered_map<pid_t, int> awaitingWatch;
   // Pipe ends of children whose exit has not been seen yet. JavaScript wraps them in sockets right after
   // spawn; a worker terminated before it did would leak them (see TearDown).
   std::unordered_map<pid_t, std::vector<HandedFd>> handedFds;
@@ -233,17 +233,8 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
     int pidfd = fcntl(entry.second->pidfd, F_DUPFD_CLOEXEC, 0);
     if (pidfd >= 0) leftovers.emplace_back(entry.second->pid, pidfd);
   }
-  for (auto& [pid, handed] : owner->awaitingWatch) {
-    // The pidfd spawn returned is still ours (nothing but watchExit takes it over): the reaper owns it now.
-    struct stat now;
-    if (fstat(handed.fd, &now) == 0 && now.st_dev == handed.device && now.st_ino == handed.inode) {
-      leftovers.emplace_back(pid, handed.fd);
-      continue;
-    }
-    // Not reaped yet (waitpid() forgets what it reaps), so the pid still names our child.
-    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd >= 0) leftovers.emplace_back(pid, pidfd);
-  }
+  // The pidfds spawn returned and JavaScript never handed to watchExit: the reaper owns them now.
+  for (auto& [pid, pidfd] : owner->awaitingWatch) leftovers.emplace_back(pid, pidfd);
   owner->awaitingWatch.clear();
   ReapAllInBackground(std::move(leftovers));
   // Node has closed every handle JavaScript wrapped before it runs cleanup hooks (Environment::RunCleanup
@@ -270,10 +261,7 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
 
 void AwaitWatch(Napi::Env env, pid_t pid, int pidfd, const std::vector<int>& parentFds) {
   ExitWatchers& owner = Watchers(env);
-  struct stat pidfdStatus;
-  HandedFd handedPidfd = {pidfd, 0, 0};
-  if (fstat(pidfd, &pidfdStatus) == 0) handedPidfd = {pidfd, pidfdStatus.st_dev, pidfdStatus.st_ino};
-  owner.awaitingWatch[pid] = handedPidfd;
+  owner.awaitingWatch[pid] = pidfd;
   std::vector<HandedFd> handed;
   for (int fd : parentFds) {
     struct stat status;

@@ -116,7 +116,6 @@ export interface NativeBinding {
    */
   watchExit(pid: number, pidfd: number, onExit: (err: NativeErrno, ...status: NativeWaitStatus) => void): number;
   setExitWatchRef(id: number, ref: boolean): void;
-  liveExitWatchCount(): number;
   /** pidfd_send_signal through the watch's pidfd: 0 or a negative errno; -ESRCH once reaped. */
   signalWatched(id: number, signal: number): NativeErrno;
   /** native/task-trial.cc: one task created in `pid`'s pid namespace for children (and cgroup v2 directory, or ''). */
