@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { release } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach } from 'vitest';
@@ -19,6 +20,10 @@ export function namespaceSkipReason(): string {
   if (spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' }).status !== 0) {
     return 'unshare --pid --fork --mount-proc fails here (no CAP_SYS_ADMIN, or pid namespaces are off)';
   }
+  // Before 6.14 kernel.pid_max is one machine-wide value: the probe's write would change the host's. Only
+  // a kernel that keeps it per pid namespace is asked at all.
+  const [major = 0, minor = 0] = release().split('.').map((part) => Number.parseInt(part, 10));
+  if (major < 6 || (major === 6 && minor < 14)) return `kernel.pid_max is per pid namespace only since Linux 6.14 (this is ${release()})`;
   const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', 'echo 400 > /proc/sys/kernel/pid_max && cat /proc/sys/kernel/pid_max'], { encoding: 'utf8' });
   if (probe.stdout.trim() !== '400') return 'a pid namespace cannot set its own kernel.pid_max here (Linux 6.14 or later is needed)';
   return '';
