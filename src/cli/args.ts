@@ -104,6 +104,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (values.json && values.prometheus) throw new UsageError('--json and --prometheus exclude each other');
   if (values.host !== undefined && values.serve === undefined) throw new UsageError('--host needs --serve');
   if (values.serve !== undefined && values.watch !== undefined) throw new UsageError('--serve and --watch exclude each other');
+  // A trial creates a task (and maps memory) per process: the exporter starts no process per scrape.
+  if (values.serve !== undefined && values.trial) throw new UsageError('--trial creates a task per process; it does not go with --serve');
   if (values.serve !== undefined && values.json) throw new UsageError('--serve always answers in Prometheus format; drop --json');
   if (values.watch !== undefined && values.prometheus) {
     throw new UsageError('--watch redraws text or streams --json; use --serve for Prometheus');

@@ -43,6 +43,11 @@ describe('arguments', () => {
     expect(() => parseCliArgs(['--watch', '1', '--prometheus'])).toThrow(UsageError);
   });
 
+  it('--serve refuses --trial: the exporter creates no task per scrape', () => {
+    expect(() => parseCliArgs(['--serve', '0', '--trial'])).toThrow(/does not go with --serve/);
+    expect(parseCliArgs(['--trial'])).toMatchObject({ trial: true });
+  });
+
   it('--color=always and never win over NO_COLOR and FORCE_COLOR; auto follows them', () => {
     expect(colourWanted({ isTTY: false }, {}, 'always')).toBe(true);
     expect(colourWanted({ isTTY: true }, { FORCE_COLOR: '1' }, 'never')).toBe(false);
