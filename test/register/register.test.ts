@@ -152,6 +152,29 @@ describe('canfork/register', () => {
     expect(ownOut.split(' ')[0]).toBe(String(own.pid));
   });
 
+  it('a stopped child with a timeout: child_process under register leaves it stopped as stock does; canfork.spawn ends it', async () => {
+    const stoppedAfterTimeout = async (start: typeof childProcess.spawn): Promise<boolean> => {
+      const child = start('sh', ['-c', 'kill -STOP $$; exit 3'], { timeout: 200, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const ended = await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 1500))]);
+      if (!ended) {
+        process.kill(child.pid!, 'SIGKILL');
+        await exited;
+      }
+      return !ended;
+    };
+    const stock = await stoppedAfterTimeout(childProcess.spawn);
+    const undo = canfork.register();
+    let registered: boolean;
+    try {
+      registered = await stoppedAfterTimeout(childProcess.spawn);
+    } finally {
+      undo();
+    }
+    expect({ stock, registered }).toEqual({ stock: true, registered: true });
+    expect(await stoppedAfterTimeout(canfork.spawn as typeof childProcess.spawn)).toBe(false);
+  });
+
   it('never takes children it did not start: a child_process child started before register() keeps its exit', async () => {
     const original = childProcess.spawn('sh', ['-c', 'sleep 0.2; exit 7']);
     const undo = canfork.register();
