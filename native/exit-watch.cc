@@ -155,8 +155,9 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
   if (deliverable) Deliver(watch, reapError, waitStatus);
 }
 
-// watchExit(pid, pidfd, callback) -> id, or a negative errno when the pidfd cannot be polled. The watch
-// owns the pidfd from here on.
+// watchExit(pid, pidfd, callback) -> id, or a negative errno when the pidfd cannot be polled. Owns the
+// pidfd from here on: on failure the child, which nobody could see exit, is killed and reaped in the
+// background with it, so the caller reports a failed spawn and nothing is left.
 Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double pidNumber = NumberArg(info, 0, "pid");
@@ -175,6 +176,9 @@ Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   watch->pidfd = static_cast<int>(pidfdNumber);
   int initResult = uv_poll_init(owner.loop, &watch->poll, watch->pidfd);
   if (initResult != 0) {
+    ForgetChild(env, watch->pid);
+    core::SignalUnreapedChild(watch->pidfd, watch->pid, SIGKILL);
+    ReapInBackground(watch->pid, watch->pidfd);
     delete watch;
     return Napi::Number::New(env, initResult);  // libuv's errors are negative errnos on Linux
   }

@@ -1,5 +1,6 @@
 // The process handle under Node's own ChildProcess: what Node's ProcessWrap offers
 // (spawn, kill, ref, unref, hasRef, close, pid, onexit), over vfork+exec and a pidfd exit watch.
+import { closeSync } from 'node:fs';
 import { native } from '../binding';
 import { buildPlan, stdioPlan, type HandleSpawnOptions, type PlanExtras, type StdioContainer } from './plan';
 import { signalChild, spawnNative, watchExit } from './native-spawn';
@@ -45,8 +46,15 @@ export class ProcessHandle {
       openPipes(options.stdio, result.fds);
       return result.errno;
     }
+    const watchId = watchExit(result.pid, result.pidfd, (errnum, kind, value) => this.#exited(errnum, kind, value));
+    if (watchId < 0) {
+      // The exit could not be watched: the native side killed and reaps the child; the spawn failed.
+      for (const fd of result.fds) if (fd >= 0) closeSync(fd);
+      this.#supervision?.spawnFailed();
+      return watchId;
+    }
     this.pid = result.pid;
-    this.#watchId = watchExit(result.pid, result.pidfd, (errnum, kind, value) => this.#exited(errnum, kind, value));
+    this.#watchId = watchId;
     if (!this.#referenced) native.setExitWatchRef(this.#watchId, false);
     openPipes(options.stdio, result.fds);
     this.#supervision?.afterSpawn(this);
