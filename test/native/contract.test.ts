@@ -1,6 +1,6 @@
 // The native boundary as one contract: every constant the TypeScript side uses comes from the addon
 // (no copy left to drift), and every native failure comes back the same way: 0 or a negative errno.
-import { closeSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -127,6 +127,27 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     expect(args).toEqual([0, native.constants.WAIT_SIGNALED, osConstants.signals.SIGTERM, false]);
     expect(native.signalWatched(id as number, osConstants.signals.SIGTERM)).toBe(-errno.ESRCH);
     expect(native.signalWatched(999_999, 0)).toBe(-errno.ESRCH);
+  });
+
+  it('watchExit of an fd that cannot be polled: a negative errno, and the child is reaped in the background, not left', async () => {
+    const child = native.spawn(plan(['/bin/sleep', '30']));
+    if (typeof child === 'number') throw new Error(`spawn: ${child}`);
+    // A regular file: epoll refuses it (EPERM). watchExit owns the fd it is given and closes it.
+    const file = openSync(__filename, 'r');
+    expect(native.watchExit(child.pid, file, () => undefined)).toBe(-errno.EPERM);
+    // The kill went to the fd given (not a pidfd here): end the child through its real pidfd's pid; the
+    // background reaper then reaps it, so no zombie is left under us.
+    process.kill(child.pid, 'SIGKILL');
+    closeSync(child.pidfd);
+    const gone = (): boolean => {
+      try {
+        return !/^State:\s+[RSDTtZ]/m.test(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      } catch {
+        return true;
+      }
+    };
+    for (let i = 0; i < 200 && !gone(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gone()).toBe(true);
   });
 
   it('a malformed argument is the only throw: TypeError or RangeError', () => {
