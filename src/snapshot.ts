@@ -308,9 +308,9 @@ export function judgeProcess(
   }
   let tasks = decideTasks({ ...tasksBase, uidTasks, pidLevels });
   if (taskTrial) tasks = reconcileTaskTrial(tasks, taskTrial);
-  // Name who holds the tasks when a task limit decides or comes near (the census may be read only now).
-  const taskTrouble = tasks.reasons.length > 0 || tasks.nearLimit || tasks.unknown;
-  if (taskTrouble || exact) {
+  // Name who holds the tasks when a machine- or namespace-wide task limit decides or comes near (the census,
+  // a walk of all /proc, may be read only now); a nearly full pids cgroup alone does not start that walk.
+  if (tasks.holdersMatter || exact) {
     // Within the nested namespace that is full (or may be), the parent named is one that fills it.
     const pidFull = tasks.reasons.some((reason) => reason.cause === 'pid-max') ? tasks.pidDeciding : tasks.pidUndecided[0];
     const scope = pidFull && pidFull.level > 0 && pidFull.namespace !== null ? { level: pidFull.level, namespace: pidFull.namespace } : undefined;

@@ -46,6 +46,12 @@ export interface TasksDecision {
   /** The pid namespace level whose numbers decided, and those that could not be decided. */
   pidDeciding: PidNamespaceLevel;
   pidUndecided: PidNamespaceLevel[];
+  /**
+   * A limit counted over the machine or a pid namespace (RLIMIT_NPROC, threads-max, pid_max) decides or is
+   * near: then the tasks' holders are worth naming. A full pids cgroup alone is not (its holders are its
+   * own members, not the machine's).
+   */
+  holdersMatter: boolean;
 }
 
 export function hasCapability(capEff: bigint, capability: number): boolean {
@@ -133,6 +139,7 @@ export function decideTasks(input: TasksInput): TasksDecision {
   reasons.push(...pidDecision.reasons);
   warnings.push(...pidDecision.warnings);
   nearLimit = pidDecision.nearLimit || nearLimit;
+  const holdersMatter = nearLimit || reasons.length > 0 || pidDecision.unknown;
   // pids_try_charge: every level from the task's cgroup to the root must stay within pids.max.
   for (const level of input.cgroup?.levels ?? []) {
     nearLimit = judge({
@@ -163,5 +170,6 @@ export function decideTasks(input: TasksInput): TasksDecision {
     unknown: pidDecision.unknown,
     pidDeciding: pidDecision.deciding,
     pidUndecided: pidDecision.undecided,
+    holdersMatter,
   };
 }

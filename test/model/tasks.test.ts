@@ -101,6 +101,14 @@ describe('pids cgroup, every level', () => {
     expect(full.reasons[0]!.message).toContain('/a');
     expect(causes({ cgroup: cgroup([level('/a', 3, 2)]) })).toEqual(['cgroup-pids']);
   });
+
+  it('a full pids cgroup alone does not ask for the machine\'s task holders; a machine-wide limit near does', () => {
+    const cgroup = { version: 1 as const, path: '/a', levels: [level('/a', 10, 10)] };
+    expect(decideTasks(input({ cgroup })).holdersMatter).toBe(false);
+    expect(decideTasks(input({ cgroup, machineTasks: 95_000 })).holdersMatter).toBe(true);
+    expect(decideTasks(input({})).holdersMatter).toBe(false);
+    expect(decideTasks(input({ uidTasks: 1000 })).holdersMatter).toBe(true);
+  });
 });
 
 describe('verdict', () => {
