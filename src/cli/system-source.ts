@@ -7,30 +7,33 @@ import { listPids } from '../procfs/processes';
 import { parseStatus } from '../procfs/status';
 import type { ForkSource } from './scan';
 
-// The scan describes a process (to leave kernel threads out), then judges it: the status text read for the
-// first is handed to the second, so that each /proc file is read once per process.
-let described: { pid: number; text: string } | null = null;
+// The snapshot's census reads every /proc/PID/status once; the scan then describes each process (to leave
+// kernel threads out) and judges it from that same text, so each status file is read once per scan.
+let statusTexts = new Map<number, string>();
+
+function statusText(pid: number): { text: string; path: string } {
+  const text = statusTexts.get(pid);
+  if (text !== undefined) return { text, path: `/proc/${pid}/status` };
+  const file = readPublicProcessFile(pid, 'status'); // a process that started after the census
+  statusTexts.set(pid, file.text);
+  return file;
+}
 
 export const systemSource: ForkSource = {
   snapshotMachine() {
     const machine = readMachineSnapshot();
+    statusTexts = new Map();
     // Every process once, for the zombie parents the summary names (and which every row's task counts reuse).
-    machine.census = readTaskCensus(new Map(), namespaceChainOf);
+    machine.census = readTaskCensus(new Map(), namespaceChainOf, statusTexts);
     return {
       summary: snapshotSummary(machine),
-      canFork: (pid, { trial, exact }) => {
-        const statusText = described?.pid === pid ? described.text : undefined;
-        described = null;
-        return canForkWithSnapshot(machine, { pid, trial, exact }, statusText);
-      },
+      canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }, statusTexts.get(pid)),
     };
   },
   listPids,
   describe(pid) {
-    described = null;
     try {
-      const file = readPublicProcessFile(pid, 'status');
-      described = { pid, text: file.text };
+      const file = statusText(pid);
       const status = parseStatus(file.text, file.path);
       return { comm: status.name, userSpace: status.totalVmBytes !== null };
     } catch {

@@ -128,15 +128,20 @@ function namespacesOf(pid: number, depth: number, resolve: NamespaceChainResolve
 /**
  * Reads every process once. `known` supplies status texts already read this call. Processes and threads that
  * exit during the walk are skipped. `resolveChain` identifies the namespaces of processes nested two or more
- * levels deep (without it they count as unidentified).
+ * levels deep (without it they count as unidentified). `statusTexts`, when given, keeps every status text
+ * read, for a caller that needs them again in the same scan.
  */
-export function readTaskCensus(known: ReadonlyMap<number, string> = new Map(), resolveChain?: NamespaceChainResolver): TaskCensus {
+export function readTaskCensus(
+  known: ReadonlyMap<number, string> = new Map(), resolveChain?: NamespaceChainResolver, statusTexts?: Map<number, string>,
+): TaskCensus {
   const processes: CensusProcess[] = [];
   let unidentified = 0;
   for (const pid of listPids()) {
     const path = `/proc/${pid}/status`;
     try {
-      const parsed = parseCensusStatus(known.get(pid) ?? readFileSync(path, 'utf8'), path);
+      const text = known.get(pid) ?? readFileSync(path, 'utf8');
+      statusTexts?.set(pid, text);
+      const parsed = parseCensusStatus(text, path);
       const depth = parsed.nsPids.length - 1;
       const namespaces = namespacesOf(pid, depth, resolveChain);
       if (namespaces === null) unidentified++;
