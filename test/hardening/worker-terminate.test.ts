@@ -32,12 +32,23 @@ function hostSource(body: string): string {
         return Number(fields[1]) === process.pid ? [pid + ' ' + fields[0]] : [];
       } catch { return []; }
     });
-    const terminated = (source, round) => new Promise((resolve, reject) => {
-      const worker = new Worker(source, { eval: true });
+    // A thread that cannot be created yet (EAGAIN: a busy or sanitizer-heavy machine still releasing the last
+    // worker's) is tried again; it says nothing about the call under test.
+    const startWorker = async (source) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return new Worker(source, { eval: true });
+        } catch (error) {
+          if (error.code !== 'ERR_WORKER_INIT_FAILED' || !/EAGAIN/.test(error.message) || attempt >= 20) throw error;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    const terminated = (source, round) => startWorker(source).then((worker) => new Promise((resolve, reject) => {
       worker.once('message', () => setTimeout(() => worker.terminate(), 20 + (round % 5) * 20));
       worker.once('error', reject);
       worker.once('exit', resolve);
-    });
+    }));
     const enter = "require('node:worker_threads').parentPort.postMessage('in');";
     (async () => {
       // Node itself opens /dev/null in the host the first time it terminates a worker (a pure JavaScript
