@@ -148,7 +148,8 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
       continue;
     }
     const room = level.rangeSize - level.inRange;
-    const what = `${level.inRange} of the ${level.rangeSize} pids from ${RESERVED_PIDS} to kernel.pid_max ${level.pidMax} − 1${where} are in use${estimated}`;
+    const counts = `${level.inRange} of the ${level.rangeSize} pids from ${RESERVED_PIDS} to kernel.pid_max ${level.pidMax} − 1`;
+    const what = `${counts}${where} are in use${estimated}`;
     if (room <= 0) {
       reasons.push({ code: 'EAGAIN', cause: 'pid-max', message: `${what}: none is free`, limit: level.rangeSize, value: level.inRange + 1 });
       if (reasons.length === 1) deciding = level;
@@ -156,7 +157,11 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
     }
     if (level.unplacedTasks >= room) {
       undecided.push(level);
-      warnings.push({ cause: 'pid-namespace-unreadable', message: `${what}; ${level.unplacedTasks} tasks in nested namespaces that could not be identified may take the remaining ${room}` });
+      // Named first, like the other undecided levels' warnings: a task trial that decides the level drops it.
+      warnings.push({
+        cause: 'pid-namespace-unreadable',
+        message: `${name}: ${counts} are in use${estimated}; ${level.unplacedTasks} tasks in nested namespaces that could not be identified may take the remaining ${room}`,
+      });
     } else if (room - 1 < AT_RISK_SHARE * level.rangeSize) {
       nearLimit = true;
       warnings.push({ cause: 'near-limit', message: `${what}, within 10 %` });

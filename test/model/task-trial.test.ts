@@ -57,6 +57,19 @@ describe('reconcileTaskTrial', () => {
     expect(warningCauses(roomy)).toEqual(['trial-decided']);
   });
 
+  it('a level whose last free pids unidentified tasks may hold: a created trial task decides it, and its warning goes', () => {
+    const undecided = decideTasks({ ...base, pidLevels: [{
+      level: 0, pid: 1000, namespace: 4026531836, pidMax: 400, pidMaxSource: 'sysctl',
+      inUse: 95, inRange: 95, rangeSize: 100, firstFreeFrom300: 395, counted: true, unplacedTasks: 7,
+    }] });
+    expect(undecided.unknown).toBe(true);
+    expect(warningCauses(undecided)).toEqual(['pid-namespace-unreadable']);
+    expect(undecided.warnings[0]!.message).toMatch(/^this pid namespace \(level 0\): 95 of the 100 pids .* 7 tasks in nested namespaces/);
+    const decided = reconcileTaskTrial(undecided, trial({ ok: true }));
+    expect(decided.unknown).toBe(false);
+    expect(warningCauses(decided)).toEqual(['trial-decided']);
+  });
+
   it('ENOMEM from the clone is reported, not read as a verdict', () => {
     const result = reconcileTaskTrial(decideTasks(base), trial({ ok: false, code: 'ENOMEM' }));
     expect(result.reasons).toEqual([]);
