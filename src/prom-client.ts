@@ -5,28 +5,12 @@ import { Gauge, type Registry } from 'prom-client';
 import { canFork } from './can-fork';
 import { invalidArgType, invalidArgValue } from './errors';
 import type { ForkReport } from './model/report';
+import { taskLimitsOf, type TaskLimit } from './model/task-limits';
 import { validateOptions, validatePid } from './validate';
 
 export interface ForkMetricsOptions {
   /** The process to judge; defaults to this one (its pid at each scrape, so a fork's copy reports itself). */
   pid?: number;
-}
-
-type TaskLimitName = 'rlimit-nproc' | 'cgroup-pids' | 'threads-max' | 'pid-max';
-
-/** Every task limit of the report, with the tightest pids cgroup level standing for the cgroup. */
-function taskLimits(report: ForkReport): { limit: TaskLimitName; used: number; max: number }[] {
-  const { nproc, threads, pids, cgroup } = report.tasks;
-  const limits: { limit: TaskLimitName; used: number; max: number }[] = [
-    { limit: 'threads-max', used: threads.current, max: threads.max },
-    { limit: 'pid-max', used: pids.current, max: pids.max },
-  ];
-  if (nproc.exempt === null) limits.push({ limit: 'rlimit-nproc', used: nproc.tasks, max: nproc.soft });
-  const levels = cgroup?.levels ?? [];
-  const tightest = levels.reduce<(typeof levels)[number] | null>((best, level) =>
-    (best === null || level.current / level.max > best.current / best.max ? level : best), null);
-  if (tightest !== null) limits.push({ limit: 'cgroup-pids', used: tightest.current, max: tightest.max });
-  return limits;
 }
 
 interface RegistryState {
@@ -115,20 +99,21 @@ function createGauges(registry: Registry, state: RegistryState): void {
       for (const [pid, report] of currentReports()) this.set({ pid: String(pid), verdict: report.verdict }, 1);
     },
   });
-  const taskGauge = (name: string, help: string, pick: (limit: ReturnType<typeof taskLimits>[number]) => number): void => {
+  const taskGauge = (name: string, help: string, pick: (limit: TaskLimit) => number): void => {
     new Gauge({
       name, help, labelNames: ['pid', 'limit'], registers,
       collect() {
         this.reset();
         for (const [pid, report] of currentReports()) {
-          for (const limit of taskLimits(report)) this.set({ pid: String(pid), limit: limit.limit }, pick(limit));
+          // One series per limit name: the fullest pids cgroup level stands for the cgroup.
+          for (const limit of taskLimitsOf(report, { tightestCgroupLevel: true })) this.set({ pid: String(pid), limit: limit.source }, pick(limit));
         }
       },
     });
   };
   taskGauge('canfork_process_tasks', 'Tasks counted against each task limit (label limit) of this process.', (limit) => limit.used);
   taskGauge('canfork_process_tasks_limit', 'Each task limit of this process: rlimit-nproc, cgroup-pids (its tightest level), threads-max, pid-max.',
-    (limit) => limit.max);
+    (limit) => limit.limit);
   new Gauge({
     name: 'canfork_scrape_errors', help: 'Processes whose canFork() failed at this scrape (exited, or hidden from this process).',
     registers,

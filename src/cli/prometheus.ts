@@ -1,7 +1,8 @@
 // --prometheus and --serve: Prometheus text exposition format 0.0.4, also valid for node_exporter's
 // textfile collector (no timestamps, HELP and TYPE once per family, every family a gauge).
 import type { ProcessEntry, Scan } from './scan';
-import { rankByRisk, tightestTaskLimit, verdictOf } from './rank';
+import { tightestTaskLimit } from '../model/task-limits';
+import { rankByRisk, verdictOf } from './rank';
 
 /** The Content-Type of the exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

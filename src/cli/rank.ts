@@ -1,36 +1,7 @@
 // Orders processes by how close they are to a failing fork, and picks the numbers a one-line row shows.
 import type { ForkCause, ForkReport, ForkVerdict, MemoryReport } from '../model/report';
+import { tightestTaskLimit, usedShare } from '../model/task-limits';
 import type { ProcessEntry } from './scan';
-
-/** The task limit closest to being reached, of the four that copy_process() checks. */
-export interface TightestTaskLimit {
-  /** 'rlimit-nproc', 'cgroup-pids', 'threads-max' or 'pid-max' (the ForkCause names). */
-  source: 'rlimit-nproc' | 'cgroup-pids' | 'threads-max' | 'pid-max';
-  used: number;
-  /** Infinity when unlimited. */
-  limit: number;
-  /** The cgroup path for 'cgroup-pids', else ''. */
-  where: string;
-}
-
-function ratio(used: number, limit: number): number {
-  if (limit === Infinity) return 0;
-  if (limit <= 0) return 1;
-  return used / limit;
-}
-
-export function tightestTaskLimit(report: ForkReport): TightestTaskLimit {
-  const { nproc, threads, pids, cgroup } = report.tasks;
-  const candidates: TightestTaskLimit[] = [
-    { source: 'threads-max', used: threads.current, limit: threads.max, where: '' },
-    { source: 'pid-max', used: pids.current, limit: pids.max, where: '' },
-  ];
-  if (nproc.exempt === null) candidates.push({ source: 'rlimit-nproc', used: nproc.tasks, limit: nproc.soft, where: '' });
-  for (const level of cgroup?.levels ?? []) {
-    candidates.push({ source: 'cgroup-pids', used: level.current, limit: level.max, where: level.path });
-  }
-  return candidates.reduce((best, next) => (ratio(next.used, next.limit) > ratio(best.used, best.limit) ? next : best));
-}
 
 /** The size of the memory limit that fork's accounting compares against, or null in mode 1. */
 export function memoryLimitBytes(memory: MemoryReport): number | null {
@@ -48,13 +19,13 @@ function memoryPressure(memory: MemoryReport): number {
 
 export function pressure(report: ForkReport): number {
   const tasks = tightestTaskLimit(report);
-  return Math.max(0, memoryPressure(report.memory), ratio(tasks.used, tasks.limit));
+  return Math.max(0, memoryPressure(report.memory), usedShare(tasks.used, tasks.limit));
 }
 
 /** The limit a process that can still fork is closest to: memory, or the tightest task limit. */
 export function nearestLimit(report: ForkReport): ForkCause {
   const tasks = tightestTaskLimit(report);
-  if (ratio(tasks.used, tasks.limit) >= memoryPressure(report.memory)) return tasks.source;
+  if (usedShare(tasks.used, tasks.limit) >= memoryPressure(report.memory)) return tasks.source;
   return report.memory.overcommit === 2 ? 'commit-limit' : 'vma-exceeds-ram-swap';
 }
 

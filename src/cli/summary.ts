@@ -2,7 +2,8 @@
 // the values that changed since the previous frame.
 import { OVERCOMMIT_MODE_NAMES } from '../model/memory';
 import type { ForkCause, ForkReport, MachineSummary } from '../model/report';
-import { nearestLimit, rankByRisk, tightestTaskLimit, verdictOf } from './rank';
+import { tightestTaskLimit } from '../model/task-limits';
+import { nearestLimit, rankByRisk, verdictOf } from './rank';
 import type { ProcessEntry, Scan } from './scan';
 import { safeStrings, safeText } from './terminal-text';
 import { formatBytes, formatCount, padEnd, padStart, SCREEN_COLUMNS, type Style, truncate, wrap } from './style';
