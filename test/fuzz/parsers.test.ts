@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAuxvPageSize } from '../../src/procfs/auxv';
+import { parseCensusStatus } from '../../src/procfs/census';
 import { parseCgroupMounts, parsePidsCurrent, parsePidsMax, parseProcCgroup } from '../../src/procfs/cgroup';
 import { parseLimits } from '../../src/procfs/limits';
 import { parseLoadavg } from '../../src/procfs/loadavg';
@@ -14,10 +15,9 @@ import { parseMaps, parseSmaps } from '../../src/procfs/maps';
 import { summarisePrivateVmas } from '../../src/snapshot';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
-import { parseStatGroupIds } from '../../src/procfs/pids';
-import { parseTaskOwner } from '../../src/procfs/processes';
 import { parseStatus } from '../../src/procfs/status';
 import { parseOvercommitMode, parseSysctlNumber } from '../../src/procfs/sysctl';
+import { parseStat } from '../../src/supervise/proc';
 
 const RUNS = Number(process.env.CANFORK_FUZZ_RUNS ?? 300);
 
@@ -55,8 +55,8 @@ const parsers: Array<[string, Parser, string]> = [
   ['parseSmaps', parseSmaps, 'smaps'],
   ['parseMeminfo', parseMeminfo, 'meminfo'],
   ['parseStatus', parseStatus, 'status'],
-  ['parseTaskOwner', parseTaskOwner, 'status'],
-  ['parseStatGroupIds', parseStatGroupIds, 'stat'],
+  ['parseCensusStatus', parseCensusStatus, 'status'],
+  ['parseStat', (text) => parseStat(1, text), 'stat'],
   ['parseProcCgroup', parseProcCgroup, 'cgroup'],
   ['parseCgroupMounts', parseCgroupMounts, 'mountinfo'],
   ['parseLoadavg', parseLoadavg, 'loadavg'],
@@ -197,7 +197,6 @@ describe('well-formed files built from random values parse back to them', () => 
       fc.array(fc.stringMatching(/^[a-z0-9._-]{1,12}$/), { maxLength: 5 }), (uid, tgid, threads, capEff, segments) => {
         const text = `Name:\tnode\nTgid:\t${tgid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nThreads:\t${threads}\nCapEff:\t${capEff.toString(16).padStart(16, '0')}\nVmSize:\t   1024 kB\n`;
         expect(parseStatus(text)).toMatchObject({ tgid, realUid: uid, threads, capEff, totalVmBytes: 1024 * 1024 });
-        expect(parseTaskOwner(text)).toEqual({ realUid: uid, threads });
         const cgroupPath = `/${segments.join('/')}`;
         expect(parseProcCgroup(`0::${cgroupPath}\n3:pids:${cgroupPath}\n`).map((m) => m.path)).toEqual([cgroupPath, cgroupPath]);
         expect(parsePidsMax(`${threads}\n`)).toBe(threads);

@@ -1,5 +1,7 @@
 // The census: NSpid, NSpgid and NSsid per level from /proc/PID/status (captured here, the namespace ones from a
 // process in `unshare --pid --fork --mount-proc` read from the host), and one live pass over /proc.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCensusStatus, parseNamespaceLink, readTaskCensus } from '../../src/procfs/census';
@@ -61,5 +63,21 @@ describe('readTaskCensus', () => {
     const known = fixture('proc/namespace/parent-status').replace(/7117/g, String(process.pid));
     const census = readTaskCensus(new Map([[process.pid, known]]));
     expect(census.processes.find((entry) => entry.pid === process.pid)?.comm).toBe('perl');
+  });
+
+  it('a session whose leader has exited: no process has its pid, but its group and session still name it', async () => {
+    // sh leads a new session, starts sleep in it, and exits: alloc_pid() may not hand sh's number out again.
+    const shell = spawn('sh', ['-c', 'sleep 30 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [data] = (await once(shell.stdout!, 'data')) as [Buffer];
+    const sleeperPid = Number(String(data));
+    await once(shell, 'exit');
+    try {
+      const leader = shell.pid!;
+      const census = readTaskCensus();
+      expect(census.processes.some((entry) => entry.pid === leader)).toBe(false);
+      expect(census.processes.find((entry) => entry.pid === sleeperPid)).toMatchObject({ nsProcessGroups: [leader], nsSessions: [leader] });
+    } finally {
+      process.kill(sleeperPid, 'SIGKILL');
+    }
   });
 });

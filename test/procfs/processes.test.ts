@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countTasksOfUid, listPids, readTaskOwners } from '../../src/procfs/processes';
+import { readTaskCensus } from '../../src/procfs/census';
+import { countTasksOfUid, listPids } from '../../src/procfs/processes';
 
 describe('processes', () => {
   it('listPids: every numeric /proc entry, ascending, including this process and init', () => {
@@ -9,11 +10,12 @@ describe('processes', () => {
     expect([...pids].sort((a, b) => a - b)).toEqual(pids);
   });
 
-  it('counts tasks (threads) by real uid; a status text already read is not read again', () => {
-    const fake = new Map([[process.pid, 'Name:\tfake\nUid:\t4242\t4242\t4242\t4242\nThreads:\t7\n']]);
-    const owners = readTaskOwners(fake);
-    expect(countTasksOfUid(owners, 4242)).toBe(7);
-    expect(countTasksOfUid(owners, 0)).toBeGreaterThan(1);
+  it('counts tasks (threads) by real uid, over the census of the real /proc', () => {
+    const fake = `Name:\tfake\nState:\tS (sleeping)\nPid:\t${process.pid}\nPPid:\t1\nUid:\t4242\t4242\t4242\t4242\nThreads:\t7\n` +
+      `NSpid:\t${process.pid}\nNSpgid:\t${process.pid}\nNSsid:\t${process.pid}\n`;
+    const { processes } = readTaskCensus(new Map([[process.pid, fake]]));
+    expect(countTasksOfUid(processes, 4242)).toBe(7);
+    expect(countTasksOfUid(processes, 0)).toBeGreaterThan(1);
     expect(countTasksOfUid([{ realUid: 1, threads: 3 }, { realUid: 2, threads: 5 }, { realUid: 1, threads: 1 }], 1)).toBe(4);
   });
 });
