@@ -4,9 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { native, type NativeSpawnPlan } from '../binding';
 import {
-  ownSession, setCgroupV2Support, superviseSpawn, superviseSpawnSync, type SpawnContext, type SupervisedPlanFields, type SupervisionOptions,
+  normalizeSupervision, ownSession, setCgroupV2Support, superviseSpawn, superviseSpawnSync, type SpawnContext, type SupervisedPlanFields, type SupervisionOptions,
 } from '../supervise/index';
-import { invalidArgType } from './node-errors';
 import { signalChild } from './native-spawn';
 import type { ProcessHandle } from './process-handle';
 import { signalNumber } from '../signals';
@@ -46,18 +45,16 @@ export interface SyncSupervision {
 
 export type SupervisionPlan = SupervisionOptions;
 
-/** Reads the supervision options from the (own-property) options copy; undefined when none is set. */
+/**
+ * Reads the supervision options from the (own-property) options copy; undefined when none is set. They are
+ * checked here, at option time as Node checks its own, by the one validator that later normalizes them.
+ */
 export function readSupervision(options: Record<string, unknown>): SupervisionPlan | undefined {
-  const { forceKillAfterDelay, cgroup, killOnParentExit } = options;
+  const { forceKillAfterDelay, cgroup, killOnParentExit } = options as SupervisionPlan;
   if (forceKillAfterDelay === undefined && cgroup === undefined && killOnParentExit === undefined) return undefined;
-  if (forceKillAfterDelay !== undefined && forceKillAfterDelay !== false && typeof forceKillAfterDelay !== 'number') {
-    throw invalidArgType('options.forceKillAfterDelay', ['number', 'false'], forceKillAfterDelay);
-  }
-  if (cgroup !== undefined && typeof cgroup !== 'boolean') throw invalidArgType('options.cgroup', 'boolean', cgroup);
-  if (killOnParentExit !== undefined && typeof killOnParentExit !== 'boolean') {
-    throw invalidArgType('options.killOnParentExit', 'boolean', killOnParentExit);
-  }
-  return { forceKillAfterDelay: forceKillAfterDelay as number | false | undefined, cgroup, killOnParentExit };
+  const plan = { forceKillAfterDelay, cgroup, killOnParentExit };
+  normalizeSupervision(plan);
+  return plan;
 }
 
 /**
