@@ -85,7 +85,8 @@ describe('pdeathsig', () => {
   it('the child gets its pdeathsig when the parent is killed; without one it lives on', async () => {
     const marks = [path.join(scratch, 'with'), path.join(scratch, 'without')];
     const shell = (mark: string): string[] =>
-      ['/bin/sh', '-c', `trap 'echo TERM > ${mark}; kill $!; exit 0' TERM; sleep 30 & wait`];
+      // Written aside and renamed, so the mark appears with its content (a reader could see it empty).
+      ['/bin/sh', '-c', `trap 'echo TERM > ${mark}.part; mv ${mark}.part ${mark}; kill $!; exit 0' TERM; sleep 30 & wait`];
     const parent = childProcess.spawn(process.execPath, ['-e', `
       const { native } = require(${JSON.stringify(path.join(path.dirname(distEntry), 'binding.js'))});
       const { STDIO_IGNORE: ignore } = native.constants;
