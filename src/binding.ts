@@ -97,7 +97,11 @@ export interface NativeBinding {
   getrlimit(resource: number): NativeErrno;
   setrlimit(resource: number, soft: number, hard: number): NativeErrno;
   prlimit(pid: number, resource: number, soft?: number, hard?: number): NativeErrno;
-  /** Nothing is left open or running when it returns a negative errno. */
+  /**
+   * Nothing is left open or running when it returns a negative errno. The pidfd it returns stays this
+   * addon's until watchExit takes it: never close it yourself. A child never watched has its pidfd closed
+   * (and is reaped, if nobody has) when this thread's environment ends.
+   */
   spawn(plan: NativeSpawnPlan & { keepPipesOnExecError: true }): NativeSpawnResult | NativeExecFailure;
   spawn(plan: NativeSpawnPlan): NativeSpawnResult;
   /**

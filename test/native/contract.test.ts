@@ -57,7 +57,9 @@ describe('native.constants', () => {
     expect(waitNative(sleeper.pid)[0]).toBe(WAIT_CONTINUED);
     process.kill(sleeper.pid, 'SIGTERM');
     expect(waitNative(sleeper.pid).slice(0, 2)).toEqual([WAIT_SIGNALED, osConstants.signals.SIGTERM]);
-    for (const fd of [exited.pidfd, sleeper.pidfd]) closeSync(fd);
+    // A pidfd stays the addon's until watchExit takes it (src/binding.ts): closing it here would leave the
+    // number in the addon's list, and its teardown would close whatever fd had that number by then.
+    for (const child of [exited, sleeper]) native.watchExit(child.pid, child.pidfd, () => undefined);
   });
 
   it('PID_MAX_LIMIT is the kernel\'s 64-bit ceiling: pid_max never exceeds it, and it bounds the pid checks', () => {

@@ -1,5 +1,4 @@
 // waitpid on children started by the native spawn without an exit watcher, so the test owns the reaping.
-import { closeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/binding';
 import { waitpid } from '../../src/index';
@@ -11,7 +10,8 @@ function unwatchedChild(script: string): number {
     uid: -1, gid: -1, newSession: false, newProcessGroup: false, rlimits: [],
   });
   if (typeof result === 'number') throw new Error(`spawn failed: ${result}`);
-  closeSync(result.pidfd);
+  // Its pidfd stays the addon's (src/binding.ts): never watched, it is closed when this thread's
+  // environment ends. Closing it here would leave a stale number for that teardown to close.
   return result.pid;
 }
 
