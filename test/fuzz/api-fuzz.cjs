@@ -26,9 +26,10 @@ function classify(error) {
   if (error instanceof Error && error.message.startsWith('Command failed: ') && ('status' in error || 'signal' in error)) {
     return 'commandFailed';
   }
-  // An argument with no string form ({ __proto__: null }, a Symbol), or a BigInt uid/gid (Node's isInt32
-  // does `value | 0`): child_process lets V8's own TypeError through, and so does canfork's spawn family.
-  const v8Messages = /^(Cannot convert (object to primitive value|a Symbol value to a string)|Cannot mix BigInt and other types, use explicit conversions)$/;
+  // An argument with no string form ({ __proto__: null }, a Symbol), or a BigInt or Symbol uid/gid (Node's
+  // isInt32 does `value | 0`): child_process lets V8's own TypeError through, and so does canfork's spawn
+  // family (seed 1922779089: a Symbol gid to execSync, the same TypeError from both).
+  const v8Messages = /^(Cannot convert (object to primitive value|a Symbol value to a (string|number))|Cannot mix BigInt and other types, use explicit conversions)$/;
   if (error instanceof TypeError && v8Messages.test(error.message)) {
     return 'noStringForm';
   }
