@@ -70,7 +70,8 @@ describe.skipIf(skip !== '')(`the CLI names who holds the zombies${skip ? ` (ski
     // on this machine may run as nobody too): near the limit, so the holders are named.
     const limit = tasksOfUid(65534) + 540;
     const parent = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'prlimit', `--nproc=${limit}:${limit}`,
-      'perl', path.join(__dirname, 'zombie-parent.pl')], { env: { ...process.env, ZOMBIES: '500' }, stdio: ['pipe', 'pipe', 'inherit'] });
+      // The script's text, not its path: nobody may not read a checkout under a 0700 directory.
+      'perl', '-e', readFileSync(path.join(__dirname, 'zombie-parent.pl'), 'utf8')], { env: { ...process.env, ZOMBIES: '500' }, stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: parent.stdout! })[Symbol.asyncIterator]();
     try {
       // 500, unless other tasks of nobody appeared meanwhile and its fork failed first (EAGAIN).
