@@ -11,9 +11,14 @@ const tools = ['unshare', 'setpriv'].filter((tool) => spawnSync('sh', ['-c', `co
 const probe = isRoot && tools.length === 0
   ? spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t proc -o hidepid=2 proc /proc'], { encoding: 'utf8' })
   : null;
+// The CLI runs as nobody: a checkout under a 0700 directory is out of its reach.
+const readable = probe?.status === 0
+  ? spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-r', cliPath]).status === 0
+  : true;
 const reason = !isRoot ? 'not root'
   : tools.length > 0 ? `${tools.join(', ')} missing (Debian package util-linux)`
-    : probe?.status !== 0 ? `cannot mount a private /proc: ${probe?.stderr.trim()}` : '';
+    : probe?.status !== 0 ? `cannot mount a private /proc: ${probe?.stderr.trim()}`
+      : !readable ? `nobody cannot read ${cliPath} (a directory above the checkout is closed to others)` : '';
 if (reason !== '') console.log(`skipped: hidepid test: ${reason}`);
 
 /** Runs the command as nobody under a private /proc with hidepid=2; each argument is quoted for sh. */
