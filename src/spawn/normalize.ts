@@ -27,6 +27,8 @@ export interface NormalizedOptions extends Record<string, unknown> {
 
 /** canfork's own options, read from the same own-property copy. */
 export interface CanforkExtras {
+  /** False for a call through child_process under register(): Node's behaviour exactly, no canfork option. */
+  canforkSemantics: boolean;
   processGroup: boolean;
   rlimits: number[];
   supervision: SupervisionPlan | undefined;
@@ -265,8 +267,8 @@ function readRlimits(rlimits: unknown): number[] {
 
 /** processGroup, rlimits and the supervision options, from the own-property copy. */
 export function readExtras(options: Record<string, unknown>): CanforkExtras {
-  if (canforkOptionsIgnored()) return { processGroup: false, rlimits: [], supervision: undefined };
+  if (canforkOptionsIgnored()) return { canforkSemantics: false, processGroup: false, rlimits: [], supervision: undefined };
   const { processGroup } = options;
   if (processGroup !== undefined && processGroup !== null) validateBoolean(processGroup, 'options.processGroup');
-  return { processGroup: processGroup === true, rlimits: readRlimits(options.rlimits), supervision: readSupervision(options) };
+  return { canforkSemantics: true, processGroup: processGroup === true, rlimits: readRlimits(options.rlimits), supervision: readSupervision(options) };
 }

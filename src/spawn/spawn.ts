@@ -7,7 +7,6 @@ import { AbortError } from './node-errors';
 import {
   nodeMajor, normalizeSpawnArguments, readExtras, sanitizeKillSignal, validateAbortSignal, validateTimeout, type NormalizedOptions,
 } from './normalize';
-import { canforkOptionsIgnored } from './node-only';
 import { ProcessHandle } from './process-handle';
 import type { Rlimit, RlimitResource } from '../rlimit';
 import { superviseAsync, type SupervisionOptions } from './supervise';
@@ -32,7 +31,7 @@ export function spawnNormalized(options: NormalizedOptions): ChildProcess {
   const timeoutMs = timeout !== undefined && timeout !== null && timeout > 0 ? timeout : 0;
   // Under register() a timeout stays child_process's plain timer: no SIGCONT after it (canfork's own
   // spawn adds one, so that a stopped child ends).
-  const supervision = canforkOptionsIgnored() ? undefined : superviseAsync(extras.supervision, {
+  const supervision = !extras.canforkSemantics ? undefined : superviseAsync(extras.supervision, {
     processGroup: extras.processGroup, newSession: options.detached === true, timeoutMs, killSignal: killSignal ?? constants.signals.SIGTERM,
   });
   const handle = new ProcessHandle(extras, supervision);

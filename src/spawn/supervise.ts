@@ -4,7 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { native, type NativeSpawnPlan } from '../binding';
 import {
-  normalizeSupervision, ownSession, setCgroupV2Support, superviseSpawn, superviseSpawnSync, type SpawnContext, type SupervisedPlanFields, type SupervisionOptions,
+  normalizeSupervision, ownSession, setCgroupV2Support, superviseSpawn, superviseSpawnSync, UNSUPERVISED,
+  type NormalizedSupervision, type SpawnContext, type SupervisedPlanFields, type SupervisionOptions,
 } from '../supervise/index';
 import { signalChild } from './native-spawn';
 import type { ProcessHandle } from './process-handle';
@@ -43,18 +44,16 @@ export interface SyncSupervision {
   release(): void;
 }
 
-export type SupervisionPlan = SupervisionOptions;
+export type SupervisionPlan = Readonly<NormalizedSupervision>;
 
 /**
- * Reads the supervision options from the (own-property) options copy; undefined when none is set. They are
- * checked here, at option time as Node checks its own, by the one validator that later normalizes them.
+ * The supervision options of the (own-property) options copy, checked and normalized here, at option time
+ * as Node checks its own; undefined when none is set.
  */
 export function readSupervision(options: Record<string, unknown>): SupervisionPlan | undefined {
-  const { forceKillAfterDelay, cgroup, killOnParentExit } = options as SupervisionPlan;
+  const { forceKillAfterDelay, cgroup, killOnParentExit } = options as SupervisionOptions;
   if (forceKillAfterDelay === undefined && cgroup === undefined && killOnParentExit === undefined) return undefined;
-  const plan = { forceKillAfterDelay, cgroup, killOnParentExit };
-  normalizeSupervision(plan);
-  return plan;
+  return normalizeSupervision({ forceKillAfterDelay, cgroup, killOnParentExit });
 }
 
 /**
@@ -62,7 +61,7 @@ export function readSupervision(options: Record<string, unknown>): SupervisionPl
  * processGroup, no timeout): the child then behaves exactly as child_process's.
  */
 export function superviseAsync(plan: SupervisionPlan | undefined, context: SpawnContext): Supervision | undefined {
-  const supervision = superviseSpawn(plan ?? {}, context);
+  const supervision = superviseSpawn(plan ?? UNSUPERVISED, context);
   if (supervision === undefined) return undefined;
   return {
     prepare: () => supervision.prepare(),
@@ -98,7 +97,7 @@ export function superviseAsync(plan: SupervisionPlan | undefined, context: Spawn
 
 /** The native spawnSync arguments for this plan, or undefined when no supervision option is set. */
 export function superviseSync(plan: SupervisionPlan | undefined, killSignal: number): SyncSupervision | undefined {
-  const supervision = superviseSpawnSync(plan ?? {}, killSignal);
+  const supervision = superviseSpawnSync(plan ?? UNSUPERVISED, killSignal);
   if (supervision === undefined) return undefined;
   return {
     beforeSpawn: (nativePlan) => supervision.beforeSpawn(nativePlan as NativeSpawnPlan & SupervisedPlanFields),

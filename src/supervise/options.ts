@@ -27,6 +27,9 @@ export interface NormalizedSupervision {
   killOnParentExit: boolean;
 }
 
+/** No supervision option set. */
+export const UNSUPERVISED: Readonly<NormalizedSupervision> = Object.freeze({ forceKillAfterMs: -1, cgroup: false, killOnParentExit: false });
+
 function optionalFlag(value: unknown, name: string): boolean {
   if (value === undefined || value === null) return false;
   if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);

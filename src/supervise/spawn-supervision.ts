@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { SupervisedCgroup, sleepSync } from './cgroup';
 import { locateV1Site, locateV2Site, type CgroupSite } from './cgroup-site';
-import { normalizeSupervision, type NormalizedSupervision, type SupervisionOptions } from './options';
+import type { NormalizedSupervision } from './options';
 import { TrackedGroup } from './process-group';
 import { Supervisor, type SignalOutcome } from './supervisor';
 import { errnoName, systemError } from '../errors';
@@ -172,8 +172,7 @@ export class SpawnSupervision {
  * The supervision for one async spawn, or undefined when nothing asks for it (no supervision option, no
  * processGroup, no timeout): then the spawn behaves exactly as child_process.
  */
-export function superviseSpawn(options: SupervisionOptions, context: SpawnContext): SpawnSupervision | undefined {
-  const normalized = normalizeSupervision(options);
+export function superviseSpawn(normalized: Readonly<NormalizedSupervision>, context: SpawnContext): SpawnSupervision | undefined {
   const active = normalized.cgroup || normalized.killOnParentExit || normalized.forceKillAfterMs >= 0 || context.processGroup
     || context.timeoutMs > 0;
   return active ? new SpawnSupervision(normalized, context) : undefined;
@@ -251,8 +250,7 @@ export class SyncSpawnSupervision {
 }
 
 /** The supervision for one spawnSync, or undefined when no supervision option is set. */
-export function superviseSpawnSync(options: SupervisionOptions, killSignal: number): SyncSpawnSupervision | undefined {
-  const normalized = normalizeSupervision(options);
+export function superviseSpawnSync(normalized: Readonly<NormalizedSupervision>, killSignal: number): SyncSpawnSupervision | undefined {
   const active = normalized.cgroup || normalized.killOnParentExit || normalized.forceKillAfterMs >= 0;
   return active ? new SyncSpawnSupervision(normalized, killSignal) : undefined;
 }
