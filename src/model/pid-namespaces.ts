@@ -109,6 +109,8 @@ export interface PidLevelsDecision {
   deciding: PidNamespaceLevel;
   /** Levels whose unknowns (pid_max, or which processes share them) could make the fork fail. */
   undecided: PidNamespaceLevel[];
+  /** The warnings that say so: a task trial that settles those levels drops exactly these. */
+  undecidedWarnings: ForkWarning[];
 }
 
 const AT_RISK_SHARE = 0.1;
@@ -119,6 +121,12 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
   const warnings: ForkWarning[] = [];
   let nearLimit = false;
   const undecided: PidNamespaceLevel[] = [];
+  const undecidedWarnings: ForkWarning[] = [];
+  const undecide = (level: PidNamespaceLevel, warning: ForkWarning): void => {
+    undecided.push(level);
+    undecidedWarnings.push(warning);
+    warnings.push(warning);
+  };
   let deciding = levels[0];
   let leastRoom = Infinity;
   for (const level of levels) {
@@ -127,8 +135,7 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
     const where = levels.length > 1 ? ` in ${name}` : '';
     if (!level.counted) {
       if (level.level > 0) {
-        undecided.push(level);
-        warnings.push({ cause: 'pid-namespace-unreadable', message: `${name}: cannot tell which processes share it (no right to read /proc/PID/ns/pid), so its free pids are unknown` });
+        undecide(level, { cause: 'pid-namespace-unreadable', message: `${name}: cannot tell which processes share it (no right to read /proc/PID/ns/pid), so its free pids are unknown` });
       }
       if (level.rangeSize === null || level.level > 0) continue;
     }
@@ -138,8 +145,7 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
       // room whatever it is; otherwise it is full exactly when pid_max ≤ the first free number from 300.
       const firstFree = level.firstFreeFrom300 ?? RESERVED_PIDS;
       if (firstFree > RESERVED_PIDS) {
-        undecided.push(level);
-        warnings.push({
+        undecide(level, {
           cause: 'pid-max-unknown',
           message: `${name}: every pid from ${RESERVED_PIDS} to ${firstFree - 1} is in use there; a fork fails if its kernel.pid_max is ` +
             `${firstFree} or less, and that sysctl can only be read from inside the namespace (canFork({ pid, trial: true }) asks the kernel)`,
@@ -156,9 +162,7 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
       continue;
     }
     if (level.unplacedTasks >= room) {
-      undecided.push(level);
-      // Named first, like the other undecided levels' warnings: a task trial that decides the level drops it.
-      warnings.push({
+      undecide(level, {
         cause: 'pid-namespace-unreadable',
         message: `${name}: ${counts} are in use${estimated}; ${level.unplacedTasks} tasks in nested namespaces that could not be identified may take the remaining ${room}`,
       });
@@ -171,5 +175,5 @@ export function judgePidLevels(levels: [PidNamespaceLevel, ...PidNamespaceLevel[
       deciding = level;
     }
   }
-  return { reasons, warnings, nearLimit, unknown: undecided.length > 0, deciding, undecided: [...new Set(undecided)] };
+  return { reasons, warnings, nearLimit, unknown: undecided.length > 0, deciding, undecided: [...new Set(undecided)], undecidedWarnings };
 }

@@ -19,7 +19,7 @@ export function reconcileTaskTrial(decision: TasksDecision, trial: TaskTrialRepo
   const modelFails = reasons.some((reason) => covered.has(reason.cause));
   const undecidedNames = decision.pidUndecided.map(levelName);
   const dropUndecidedWarnings = (): void => {
-    warnings = warnings.filter((warning) => !decision.pidUndecided.some((level) => warning.message.startsWith(levelName(level))));
+    warnings = warnings.filter((warning) => !decision.pidUndecidedWarnings.includes(warning));
     unknown = false;
   };
   if (!trial.ran) {

@@ -46,6 +46,8 @@ export interface TasksDecision {
   /** The pid namespace level whose numbers decided, and those that could not be decided. */
   pidDeciding: PidNamespaceLevel;
   pidUndecided: PidNamespaceLevel[];
+  /** The warnings about those levels, for a task trial that settles them. */
+  pidUndecidedWarnings: ForkWarning[];
   /**
    * A limit counted over the machine or a pid namespace (RLIMIT_NPROC, threads-max, pid_max) decides or is
    * near: then the tasks' holders are worth naming. A full pids cgroup alone is not (its holders are its
@@ -170,6 +172,7 @@ export function decideTasks(input: TasksInput): TasksDecision {
     unknown: pidDecision.unknown,
     pidDeciding: pidDecision.deciding,
     pidUndecided: pidDecision.undecided,
+    pidUndecidedWarnings: pidDecision.undecidedWarnings,
     holdersMatter,
   };
 }
