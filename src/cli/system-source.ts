@@ -22,12 +22,13 @@ function statusText(pid: number): { text: string; path: string } {
 export const systemSource: ForkSource = {
   snapshotMachine() {
     const machine = readMachineSnapshot();
-    statusTexts = new Map();
+    const texts = new Map<number, string>();
+    statusTexts = texts;
     // Every process once, for the zombie parents the summary names (and which every row's task counts reuse).
-    machine.census = readTaskCensus(new Map(), namespaceChainOf, statusTexts);
+    machine.census = readTaskCensus(new Map(), namespaceChainOf, texts);
     return {
       summary: snapshotSummary(machine),
-      canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }, statusTexts.get(pid)),
+      canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }, texts.get(pid)),
     };
   },
   listPids,
