@@ -185,7 +185,9 @@ Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   watch->poll.data = watch;
   watch->id = owner.nextId++;
   napi_create_reference(env, info[2], 1, &watch->callback);
-  napi_async_init(env, Napi::Object::New(env), Napi::String::New(env, "canfork:ChildExit"), &watch->asyncContext);
+  // No resource object of ours: Node then makes one and holds it for the context's life. One passed in is
+  // held weakly, and a GC before the exit took AsyncLocalStorage's store with it.
+  napi_async_init(env, nullptr, Napi::String::New(env, "canfork:ChildExit"), &watch->asyncContext);
   owner.live[watch->id] = watch;
   owner.awaitingWatch.erase(watch->pid);
   uv_poll_start(&watch->poll, UV_READABLE, OnReadable);

@@ -82,4 +82,17 @@ describe('spawn: output, exit and events', () => {
     `], { encoding: 'utf8' });
     expect(output).toBe('spawn context\ncaught thrown in exit\nnext exit 4\n');
   });
+
+  it("'exit' keeps the spawn() call's async context across a full GC before the child ends, as child_process's", () => {
+    const entry = require.resolve('../../dist/index.js');
+    const output = execFileSync(process.execPath, ['--expose-gc', '-e', `
+      const canfork = require(${JSON.stringify(entry)});
+      const store = new (require('node:async_hooks').AsyncLocalStorage)();
+      const report = (name) => () => console.log(name + ' ' + store.getStore());
+      store.run('ours', () => canfork.spawn('sh', ['-c', 'sleep 0.3']).on('exit', report('canfork')));
+      store.run('theirs', () => require('node:child_process').spawn('sh', ['-c', 'sleep 0.3']).on('exit', report('child_process')));
+      setTimeout(() => globalThis.gc(), 50);
+    `], { encoding: 'utf8' });
+    expect(output.split('\n').filter(Boolean).sort()).toEqual(['canfork ours', 'child_process theirs']);
+  });
 });
