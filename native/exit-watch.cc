@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <thread>
 #include <unordered_map>
@@ -77,6 +78,7 @@ void ReapAllInBackground(std::vector<std::pair<pid_t, int>> children) {
       std::vector<struct pollfd> polled;
       for (auto& child : children) polled.push_back({child.second, POLLIN, 0});
       if (core::RetryOnEintr([&] { return poll(polled.data(), polled.size(), -1); }) < 0) break;
+      size_t before = children.size();
       for (size_t i = children.size(); i-- > 0;) {
         if (polled[i].revents == 0) continue;
         int status;
@@ -84,6 +86,8 @@ void ReapAllInBackground(std::vector<std::pair<pid_t, int>> children) {
         close(children[i].second);
         children.erase(children.begin() + static_cast<std::ptrdiff_t>(i));
       }
+      // Ready but nothing reaped: an fd that is always ready (not a pidfd) must not make this thread spin.
+      if (children.size() == before) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }).detach();
 }

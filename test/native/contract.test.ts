@@ -152,6 +152,20 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     expect(gone()).toBe(true);
   });
 
+  it('the background reaper of an fd that is always ready does not spin while the child runs', async () => {
+    const child = native.spawn(plan(['/bin/sleep', '0.6']));
+    if (typeof child === 'number') throw new Error(`spawn: ${child}`);
+    const file = openSync(__filename, 'r');
+    expect(native.watchExit(child.pid, file, () => undefined)).toBe(-errno.EPERM);
+    // Not a pidfd, so the kill could not reach the child: it runs its 0.6 s, with the reaper waiting on it.
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const used = process.cpuUsage(before);
+    closeSync(child.pidfd);
+    // A spinning reaper thread takes a whole core for those 500 ms; a waiting one, a few ms.
+    expect((used.user + used.system) / 1000).toBeLessThan(200);
+  });
+
   it('a malformed argument is the only throw: TypeError or RangeError', () => {
     expect(() => native.spawn({} as NativeSpawnPlan)).toThrow(TypeError);
     expect(() => native.spawn(plan(['/bin/true'], { pdeathsig: 99 }))).toThrow(RangeError);
