@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellWidth, safeText, sliceCells } from '../../src/cli/terminal-text';
 import { padEnd, truncate, wrap } from '../../src/cli/style';
+import { tmuxAt } from '../helpers/tmux';
 import { cliPath, runCanfork } from './processes';
 
 const hasPython = spawnSync('python3', ['-c', 'import unicodedata']).status === 0;
@@ -148,11 +149,7 @@ describe.runIf(hasTmux && hasPython)('wide and combining names on a real termina
   const children: ChildProcess[] = [];
   const socketDirectory = mkdtempSync(path.join(tmpdir(), 'canfork-wide-tmux-'));
   const socket = path.join(socketDirectory, 'terminal');
-  const tmux = (...args: string[]): string => {
-    const result = spawnSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm-256color', LANG: 'C.UTF-8' } });
-    if (result.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
+  const tmux = tmuxAt(socket, { ...process.env, LANG: 'C.UTF-8' });
 
   beforeAll(async () => {
     for (const name of names) children.push(await startNamed(name));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/requirements';
+import { tmuxAt } from '../helpers/tmux';
 import { cliPath, commOf, repoRoot } from './processes';
 
 const tmuxGate = requireTool('tmux', 'tmux');
@@ -22,9 +23,7 @@ const terminalEnv = Object.fromEntries(
 ) as NodeJS.ProcessEnv;
 
 function tmux(...args: string[]): string {
-  const result = spawnSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...terminalEnv, TERM: 'xterm-256color' } });
-  if (result.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
+  return tmuxAt(socket, terminalEnv)(...args);
 }
 
 function openTerminal(command: string, rows: number): void {

@@ -111,6 +111,8 @@ describe.skipIf(gate.skip)('the README\'s commands on a fresh clone', () => {
     const log = path.join(work, 'nobody.log');
     // nobody's PATH holds no directory of root's (a root-only PATH entry turns ENOENT into EACCES for execvp).
     const env = newcomerEnv(home);
+    // setpriv keeps root's SHELL; nobody's own is nologin (as on CI, whose environment has no SHELL).
+    delete env.SHELL;
     env.PATH = (env.PATH ?? '').split(':').filter((entry) => entry && spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-x', entry]).status === 0).join(':');
     const runs = runCommands(commands, clone, env, log, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']);
     expectAllPassed(runs, commands, log);
