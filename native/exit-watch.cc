@@ -1,7 +1,7 @@
 // Exit watching without a thread per child: one uv_poll per pidfd on this addon instance's own loop
 // (napi_get_uv_event_loop, so each worker watches on its own). A pidfd turns readable when its process
-// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that pid is reaped
-// (docs/kernel-rules.md §6).
+// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that child is reaped, through the
+// pidfd (docs/kernel-rules.md §6).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -82,7 +82,7 @@ void ReapAllInBackground(std::vector<std::pair<pid_t, int>> children) {
       for (size_t i = children.size(); i-- > 0;) {
         if (polled[i].revents == 0) continue;
         int status;
-        if (core::WaitExactly(children[i].first, &status, WNOHANG) == 0) continue;
+        if (core::ReapChild(children[i].second, children[i].first, &status, WNOHANG) == 0) continue;
         close(children[i].second);
         children.erase(children.begin() + static_cast<std::ptrdiff_t>(i));
       }
@@ -149,9 +149,11 @@ void Deliver(ExitWatch* watch, int reapError, int status) {
 void OnReadable(uv_poll_t* handle, int status, int events) {
   ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
   int waitStatus = 0;
-  pid_t reaped = core::WaitExactly(watch->pid, &waitStatus, WNOHANG);
+  pid_t reaped = core::ReapChild(watch->pidfd, watch->pid, &waitStatus, WNOHANG);
   if (reaped == 0) return;  // not a zombie yet: keep polling
-  int reapError = reaped < 0 ? reaped : 0;  // -ECHILD: someone else reaped it (a waitpid(pid) call)
+  // -ECHILD: someone else reaped it (a waitpid(pid) call). By pidfd, not by pid: its pid may already be
+  // another child's, whose status is not ours to take.
+  int reapError = reaped < 0 ? reaped : 0;
   // uv_close frees the watch only from its close callback, in a later loop phase: still valid below.
   bool deliverable = !watch->owner->tearingDown;
   watch->owner->handedFds.erase(watch->pid);  // by now JavaScript has long wrapped them

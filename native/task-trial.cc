@@ -31,9 +31,6 @@ namespace {
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 // Closes an fd on every path out of a function.
 class Fd {
@@ -183,7 +180,7 @@ bool CreateAndReap(int cgroupFd, TrialOutcome* outcome) {
   outcome->helperPid = static_cast<int>(child);
   siginfo_t info = {};
   // __WALL: a child with exit_signal 0 is a "clone" child, which plain WEXITED does not see.
-  if (core::RetryOnEintr([&] { return waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | __WALL); }) != 0) {
+  if (core::RetryOnEintr([&] { return waitid(static_cast<idtype_t>(core::kIdTypePidfd), static_cast<id_t>(pidfd), &info, WEXITED | __WALL); }) != 0) {
     return Fail(outcome, "waitid");
   }
   outcome->namespacePid = report.namespacePid;

@@ -16,6 +16,10 @@ enum WaitKind { kWaitExited = 0, kWaitSignaled = 1, kWaitStopped = 2, kWaitConti
 // PID_MAX_LIMIT of include/linux/threads.h on 64-bit: no pid is ever larger (kernel.pid_max <= this).
 constexpr int kPidMaxLimit = 4 * 1024 * 1024;
 
+// waitid's P_PIDFD (include/uapi/linux/wait.h, 5.4); glibc names it only from 2.36, and prebuilds build
+// against 2.28.
+constexpr int kIdTypePidfd = 3;
+
 struct DecodedWaitStatus {
   WaitKind kind;
   int value;  // the exit code, or the signal for signaled and stopped

@@ -78,7 +78,7 @@ void ForceKill(Run& run) {
 }
 
 void ReapIfExited(Run& run) {
-  pid_t reaped = WaitExactly(run.child.pid, &run.result.status, WNOHANG);
+  pid_t reaped = ReapChild(run.child.pidfd, run.child.pid, &run.result.status, WNOHANG);
   if (reaped != 0) run.reaped = true;  // < 0 (ECHILD) cannot be waited any more either
 }
 
@@ -164,7 +164,7 @@ SyncResult RunSync(const SpawnPlan& plan, const SyncOptions& options) {
   result.output.resize(plan.stdio.size());
   Loop(run);
   for (int& fd : run.child.parentFds) CloseFd(fd);
-  if (!run.reaped) WaitExactly(run.child.pid, &result.status, 0);  // poll failed: still wait for exactly it
+  if (!run.reaped) ReapChild(run.child.pidfd, run.child.pid, &result.status, 0);  // poll failed: still wait for exactly it
   CloseFd(run.child.pidfd);
   return result;
 }

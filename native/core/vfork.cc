@@ -236,6 +236,22 @@ pid_t WaitExactly(pid_t pid, int* status, int options) {
   return result < 0 ? -errno : result;
 }
 
+pid_t ReapChild(int pidfd, pid_t pid, int* status, int options) {
+  siginfo_t info = {};
+  if (RetryOnEintr([&] { return waitid(static_cast<idtype_t>(kIdTypePidfd), static_cast<id_t>(pidfd), &info, WEXITED | options); }) != 0) {
+    if (errno == EINVAL || errno == EBADF) return WaitExactly(pid, status, options);
+    return -errno;
+  }
+  if (info.si_pid == 0) return 0;  // WNOHANG: not a zombie yet
+  // The status word waitpid would have given (WEXITED only: no stopped or continued child).
+  if (info.si_code == CLD_EXITED) {
+    *status = (info.si_status & 0xff) << 8;
+  } else {
+    *status = (info.si_status & 0x7f) | (info.si_code == CLD_DUMPED ? 0x80 : 0);
+  }
+  return info.si_pid;
+}
+
 int SignalUnreapedChild(int pidfd, pid_t pid, int signal) {
   if (syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) == 0) return 0;
   if (errno != ENOSYS) return errno;

@@ -49,6 +49,12 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan);
 // a negative errno. Never -1, 0 or a negative pid: those steal statuses libuv waits for.
 pid_t WaitExactly(pid_t pid, int* status, int options);
 
+// Reaps the child `pidfd` names (waitid P_PIDFD, 5.4), so never another child that took over its pid
+// after someone else reaped it: the pid, 0 (WNOHANG, still running) or a negative errno (-ECHILD: already
+// reaped); `status` gets the waitpid status word. Where the kernel has no P_PIDFD (EINVAL) or the fd is
+// not a pidfd (EBADF), exactly that pid is waited for instead.
+pid_t ReapChild(int pidfd, pid_t pid, int* status, int options);
+
 // Signals a child of ours that has not been reaped yet: through its pidfd (pidfd_send_signal, 5.1), or
 // with kill() where that system call is missing (kernels before 5.1, valgrind): an unreaped child's pid
 // cannot have been reused, so kill() is as exact there. 0 or the errno.

@@ -84,6 +84,28 @@ void TestTrue() {
   close(outcome.pidfd);
 }
 
+// ReapChild gives waitpid's status word from waitid's siginfo, and -ECHILD (not another child's status)
+// once someone else has reaped the child.
+void TestReapChild() {
+  struct Case { std::vector<std::string> argv; bool exited; int value; };
+  for (const Case& expected : {Case{{"/bin/sh", "-c", "exit 3"}, true, 3}, Case{{"/bin/sh", "-c", "kill -TERM $$"}, false, SIGTERM}}) {
+    SpawnOutcome child = SpawnChild(Plan(expected.argv));
+    int status = -1;
+    pid_t reaped;
+    while ((reaped = ReapChild(child.pidfd, child.pid, &status, WNOHANG)) == 0) usleep(1000);
+    CheckEqual(reaped, child.pid, "ReapChild: the child's pid once it has exited");
+    bool same = expected.exited ? WIFEXITED(status) && WEXITSTATUS(status) == expected.value
+                                : WIFSIGNALED(status) && WTERMSIG(status) == expected.value && !WCOREDUMP(status);
+    Check(same, "ReapChild: the status word waitpid gives (" + expected.argv.back() + ")");
+    close(child.pidfd);
+  }
+  SpawnOutcome child = SpawnChild(Plan({"/bin/true"}));
+  int status = 0;
+  CheckEqual(WaitExactly(child.pid, &status, 0), child.pid, "ReapChild: reaped by its pid first");
+  CheckEqual(ReapChild(child.pidfd, child.pid, &status, WNOHANG), -ECHILD, "ReapChild of a child reaped elsewhere: -ECHILD");
+  close(child.pidfd);
+}
+
 void TestMissing() {
   SpawnOutcome outcome = SpawnChild(Plan({"/nonexistent/program"}));
   CheckEqual(outcome.error, -ENOENT, "missing program: -ENOENT");
@@ -227,6 +249,7 @@ int main() {
   char scratchTemplate[] = "/tmp/canfork-core-XXXXXX";
   std::string scratch = mkdtemp(scratchTemplate);
   TestTrue();
+  TestReapChild();
   TestMissing();
   TestEnoexec(scratch);
   TestFdArrangement();

@@ -1,8 +1,15 @@
-// waitpid on children started by the native spawn without an exit watcher, so the test owns the reaping.
+// waitpid on children started by the native spawn without an exit watcher, so the test owns the reaping;
+// and a spawned child the caller reaps itself, whose pid the next child takes over.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/binding';
 import { waitpid } from '../../src/index';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
+import { allOf, requireRoot, requireTool } from '../helpers/requirements';
+
+const distEntry = path.resolve(__dirname, '../../dist/index.js');
+const pidNamespaceGate = allOf(requireRoot('sets ns_last_pid in a pid namespace of its own'), requireTool('unshare', 'util-linux'));
 
 function unwatchedChild(script: string): number {
   const result = native.spawn({
@@ -48,5 +55,33 @@ describe('waitpid', () => {
   it('a process that is not our child: ECHILD', () => {
     expectSystemError(() => waitpid(1), 'ECHILD', 'waitpid');
     expectSystemError(() => waitpid(process.pid, { nohang: true }), 'ECHILD', 'waitpid');
+  });
+});
+
+describe.skipIf(pidNamespaceGate.skip)('a spawned child the caller reaped with waitpid, its pid taken by the next child', () => {
+  // In a pid namespace of its own (nothing of the host changes), ns_last_pid makes the next child get the
+  // reaped child's pid. The first child's exit watch then finds its pidfd readable while that pid is
+  // already the second child's: reaping by pid took the second child's status (first 'exit' 7, second
+  // null) and spun the loop until then; reaping through the pidfd leaves it to its own watch.
+  it('each child\'s exit reports its own status: the reused pid\'s is not taken', () => {
+    const script = `
+      const { spawn, waitpid } = require(${JSON.stringify(distEntry)});
+      const { writeFileSync } = require('node:fs');
+      const first = spawn('sh', ['-c', 'exit 3']);
+      const seen = { firstPid: first.pid, reapedByCaller: waitpid(first.pid) };
+      writeFileSync('/proc/sys/kernel/ns_last_pid', String(first.pid - 1));
+      const second = spawn('sh', ['-c', 'sleep 0.3; exit 7']);
+      seen.secondPid = second.pid;
+      first.on('exit', (code, signal) => { seen.first = [code, signal]; });
+      second.on('exit', (code, signal) => { seen.second = [code, signal]; });
+      process.on('exit', () => console.log(JSON.stringify(seen)));`;
+    const run = spawnSync('unshare', ['--pid', '--fork', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const seen = JSON.parse(run.stdout);
+    expect(seen.secondPid).toBe(seen.firstPid); // the reuse happened, or this test shows nothing
+    expect(seen.reapedByCaller).toEqual({ pid: seen.firstPid, kind: 'exited', exitCode: 3 });
+    // The first child's status went to the caller: its 'exit' has code and signal null (README, waitpid).
+    expect(seen.first).toEqual([null, null]);
+    expect(seen.second).toEqual([7, null]);
   });
 });
