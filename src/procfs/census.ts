@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { ProcfsParseError } from './parse-error';
 import { isVanishedProcess } from './process-file';
 import { listPids } from './processes';
+import { statusFields } from './status';
 
 /** One process of the census. Pid numbers are listed per level: [0] is the /proc mount's namespace. */
 export interface CensusProcess {
@@ -52,13 +53,11 @@ function levelList(text: string | undefined, name: string, path: string | undefi
   return fields.map(Number);
 }
 
+const CENSUS_FIELDS: ReadonlySet<string> = new Set(['Name', 'State', 'Pid', 'PPid', 'Uid', 'Threads', 'NSpid', 'NSpgid', 'NSsid']);
+
 /** The census fields of one /proc/PID/status text. Kernels before 4.1 have no NS* lines: one level then. */
 export function parseCensusStatus(text: string, path?: string): Omit<CensusProcess, 'otherThreadNsPids' | 'namespaces'> {
-  const fields = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).replace(/^[ \t]+/, ''));
-  }
+  const fields = statusFields(text, CENSUS_FIELDS, path);
   const number = (name: string): number => {
     const value = fields.get(name);
     if (value === undefined || !/^\d+$/.test(value)) throw new ProcfsParseError(`bad or missing ${name}`, path);

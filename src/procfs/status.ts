@@ -26,13 +26,13 @@ function integer(text: string, name: string, path: string | undefined): number {
   return Number(text);
 }
 
-// The fields parseStatus reads; the other ~50 lines are only checked for shape.
-const USED_FIELDS = new Set(['Name', 'Tgid', 'Uid', 'Threads', 'CapEff', 'VmSize']);
-
-/** Parses the text of /proc/PID/status. */
-export function parseStatus(text: string, path?: string): ProcessStatus {
+/**
+ * The lines of a status text that `wanted` names, as name → value, the value without the blanks after the
+ * colon (a Name's trailing blanks are its own). One pass, no split: canFork() and every scan read these files.
+ * Every line must have a name before a colon; the others are only checked for that shape.
+ */
+export function statusFields(text: string, wanted: ReadonlySet<string>, path?: string): Map<string, string> {
   const fields = new Map<string, string>();
-  // One pass, no split: canFork() reads this file on every call. Every line must have a name before a colon.
   let lineNumber = 0;
   for (let start = 0; start <= text.length; lineNumber++) {
     let end = text.indexOf('\n', start);
@@ -41,10 +41,22 @@ export function parseStatus(text: string, path?: string): ProcessStatus {
       const colon = text.indexOf(':', start);
       if (colon <= start || colon >= end) throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
       const name = text.slice(start, colon);
-      if (USED_FIELDS.has(name)) fields.set(name, text.slice(colon + 1, end).trim());
+      if (wanted.has(name)) {
+        let value = colon + 1;
+        while (value < end && (text[value] === '\t' || text[value] === ' ')) value++;
+        fields.set(name, text.slice(value, end));
+      }
     }
     start = end + 1;
   }
+  return fields;
+}
+
+const STATUS_FIELDS: ReadonlySet<string> = new Set(['Name', 'Tgid', 'Uid', 'Threads', 'CapEff', 'VmSize']);
+
+/** Parses the text of /proc/PID/status. */
+export function parseStatus(text: string, path?: string): ProcessStatus {
+  const fields = statusFields(text, STATUS_FIELDS, path);
   const uids = field(fields, 'Uid', path).split(/\s+/);
   if (uids.length !== 4) throw new ProcfsParseError(`Uid needs 4 fields, got ${uids.length}`, path);
   const capEff = field(fields, 'CapEff', path);

@@ -36,7 +36,8 @@ function referenceStatus(text: string): unknown {
     if (line === '') return;
     const colon = line.indexOf(':');
     if (colon <= 0) throw new Error(`line ${index + 1}`);
-    fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    // The blanks after the colon go; a Name's trailing blanks are the process's own (comm "a " is "a ").
+    fields.set(line.slice(0, colon), line.slice(colon + 1).replace(/^[ \t]+/, ''));
   });
   const get = (name: string): string => {
     const value = fields.get(name);

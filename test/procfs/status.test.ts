@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ProcfsParseError } from '../../src/procfs/parse-error';
@@ -11,7 +13,7 @@ describe('status', () => {
     expect(status).toMatchObject({ name: 'node', realUid: 0, effectiveUid: 0, capEff: 0x000001fffeffffffn });
     expect(status.threads).toBeGreaterThan(1);
     expect(status.totalVmBytes).toBeGreaterThan(0);
-    // The census reads the same two fields with its own parser: they agree.
+    // The census takes its fields through the same splitter: they agree.
     expect(parseCensusStatus(fixture('proc/node-small/status'))).toMatchObject({ realUid: 0, threads: status.threads });
   });
 
@@ -22,6 +24,21 @@ describe('status', () => {
   it('a kernel thread has no VmSize', () => {
     const text = readFileSync('/proc/2/status', 'utf8');
     expect(parseStatus(text)).toMatchObject({ realUid: 0, totalVmBytes: null });
+  });
+
+  it('a live process named with trailing blanks: both parsers keep them, as ps shows the name', async () => {
+    const child = spawn(process.execPath, ['-e', `process.title = 'ab  '; process.stdout.write('ready'); process.stdin.resume();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await once(child.stdout!, 'data');
+      const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      expect(text).toMatch(/^Name:\tab {2}$/m);
+      expect(parseStatus(text).name).toBe('ab  ');
+      expect(parseCensusStatus(text).comm).toBe('ab  ');
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill();
+      await exited;
+    }
   });
 
   it('throws ProcfsParseError on malformed input', () => {
