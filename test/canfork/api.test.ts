@@ -190,8 +190,9 @@ describe.skipIf(anotherProcess.skip)('another process', () => {
   it('holding a VMA past RAM + swap: assertCanFork throws ENOMEM with the report; an unprivileged reader gets unknown', async () => {
     const holder = await startHolder();
     const halfBytes = Math.ceil((meminfoBytes('MemTotal') + meminfoBytes('SwapTotal') + 128 * MiB) / 2 / (2 * MiB)) * 2 * MiB;
-    await holder.map(halfBytes);
-    await holder.map(halfBytes);
+    // Two halves that merge into one VMA; grow keeps the space below the first free until the second.
+    await holder.grow(halfBytes, 2 * halfBytes + 512 * MiB);
+    await holder.grow(halfBytes, 2 * halfBytes + 512 * MiB);
     let thrown: ForkError | undefined;
     try {
       assertCanFork({ pid: holder.pid });

@@ -93,10 +93,13 @@ describe.skipIf(!inMode0)('mode 0: one merged VMA grown past RAM + swap', () => 
 
   it('canFork({ pid }) on another process: ENOMEM when it holds such a VMA and its own fork fails; a healthy one is ok', async () => {
     const [loaded, healthy] = await Promise.all([startHolder(), startHolder()]);
-    // Two mmaps, each allowed on its own in mode 0, that merge into one VMA past RAM + swap.
+    // Two mmaps, each allowed on its own in mode 0, that merge into one VMA past RAM + swap. grow keeps the
+    // space below the first one free until the second: with two plain maps, a mapping of one of the
+    // holder's own threads once landed between them (CI, as nobody) and they did not merge.
     const halfBytes = Math.ceil((ramPlusSwap() / 2 + 64 * MiB) / chunkBytes) * chunkBytes;
-    const upper = await loaded.map(halfBytes);
-    const lower = await loaded.map(halfBytes);
+    const reserveBytes = 2 * halfBytes + chunkBytes;
+    const upper = await loaded.grow(halfBytes, reserveBytes);
+    const lower = await loaded.grow(halfBytes, reserveBytes);
     expect(await loaded.vma(lower.address)).toMatchObject({ end: upper.address + BigInt(halfBytes), bytes: 2 * halfBytes });
 
     const report = canFork({ pid: loaded.pid });
