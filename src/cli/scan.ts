@@ -6,6 +6,11 @@ import type { ForkReport, MachineSummary } from '../model/report';
 export interface MachineView {
   summary: MachineSummary;
   canFork(pid: number, options: { trial: boolean; exact: boolean }): ForkReport;
+  /**
+   * The command name and whether the process has user memory (kernel threads and zombies do not, and
+   * never fork from user space); null when the process is gone or unreadable.
+   */
+  describe(pid: number): { comm: string; userSpace: boolean } | null;
 }
 
 /** Where reports come from: the real kernel in main.ts, built objects in the presenter's tests. */
@@ -13,11 +18,6 @@ export interface ForkSource {
   /** Reads meminfo, the sysctls, loadavg and the cgroup mounts once: every row of a scan is judged against it. */
   snapshotMachine(): MachineView;
   listPids(): number[];
-  /**
-   * The command name and whether the process has user memory (kernel threads and zombies do not, and
-   * never fork from user space); null when the process is gone or unreadable.
-   */
-  describe(pid: number): { comm: string; userSpace: boolean } | null;
   /**
    * After a failed read: 'gone' when no such process exists (kill(pid, 0) fails with ESRCH), 'hidden' when it
    * exists but /proc does not show it to us (hidepid, another pid namespace), else 'present'.
@@ -116,7 +116,7 @@ function* scanSteps(source: ForkSource, options: ScanOptions): Generator<void, S
   const missing: number[] = [];
   let skippedKernelThreads = 0;
   for (const pid of wanted) {
-    const described = source.describe(pid);
+    const described = view.describe(pid);
     if (described !== null && !described.userSpace && !requested.has(pid)) {
       skippedKernelThreads++;
       continue;

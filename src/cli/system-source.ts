@@ -7,15 +7,16 @@ import { listPids } from '../procfs/processes';
 import { parseStatus } from '../procfs/status';
 import type { ForkSource } from './scan';
 
-// The snapshot's census reads every /proc/PID/status once; the scan then describes each process (to leave
-// kernel threads out) and judges it from that same text, so each status file is read once per scan.
-let statusTexts = new Map<number, string>();
-
-function statusText(pid: number): { text: string; path: string } {
-  const text = statusTexts.get(pid);
+/**
+ * One status text per pid for a scan: the census's, or read now for a process that started after it. The scan
+ * describes each process (to leave kernel threads out) and judges it from that same text, so each status file
+ * is read once per scan.
+ */
+function statusTextOf(texts: Map<number, string>, pid: number): { text: string; path: string } {
+  const text = texts.get(pid);
   if (text !== undefined) return { text, path: `/proc/${pid}/status` };
-  const file = readPublicProcessFile(pid, 'status'); // a process that started after the census
-  statusTexts.set(pid, file.text);
+  const file = readPublicProcessFile(pid, 'status');
+  texts.set(pid, file.text);
   return file;
 }
 
@@ -23,24 +24,23 @@ export const systemSource: ForkSource = {
   snapshotMachine() {
     const machine = readMachineSnapshot();
     const texts = new Map<number, string>();
-    statusTexts = texts;
     // Every process once, for the zombie parents the summary names (and which every row's task counts reuse).
     machine.census = readTaskCensus(new Map(), namespaceChainOf, texts);
     return {
       summary: snapshotSummary(machine),
       canFork: (pid, { trial, exact }) => canForkWithSnapshot(machine, { pid, trial, exact }, texts.get(pid)),
+      describe(pid) {
+        try {
+          const file = statusTextOf(texts, pid);
+          const status = parseStatus(file.text, file.path);
+          return { comm: status.name, userSpace: status.totalVmBytes !== null };
+        } catch {
+          return null; // exited since, or unreadable: the row still shows the pid
+        }
+      },
     };
   },
   listPids,
-  describe(pid) {
-    try {
-      const file = statusText(pid);
-      const status = parseStatus(file.text, file.path);
-      return { comm: status.name, userSpace: status.totalVmBytes !== null };
-    } catch {
-      return null; // exited since, or unreadable: the row still shows the pid
-    }
-  },
   procHidepid() {
     // fs/proc/root.c: hidepid=1/noaccess and 2/invisible keep other users' /proc/PID from us (ptrace rules);
     // root, with CAP_SYS_PTRACE, still sees them all.

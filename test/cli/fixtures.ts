@@ -126,9 +126,9 @@ export function builtSource(reports: Map<number, ForkReport | Error>, comms: Map
         if (report instanceof Error) throw report;
         return report;
       },
+      describe: (pid) => (reports.has(pid) ? { comm: comms.get(pid) ?? '', userSpace: true } : null),
     }),
     listPids: () => [...reports.keys()],
-    describe: (pid) => (reports.has(pid) ? { comm: comms.get(pid) ?? '', userSpace: true } : null),
     presence: (pid) => (reports.has(pid) ? 'present' : 'gone'),
   };
 }
