@@ -56,10 +56,10 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   core::SpawnPlan plan;
   ReadStrings(env, ArrayField(env, object, "candidates"), plan.candidates);
   ReadStrings(env, ArrayField(env, object, "argv"), plan.argv);
-  // envp null: this process's environment, copied from environ here (JavaScript passes null only on the
-  // main thread, where process.env is environ), which saves building KEY=value strings in JavaScript.
+  // envp null: this process's environment, environ itself (JavaScript passes null only on the main thread,
+  // where process.env is environ), which saves building KEY=value strings in JavaScript and copying here.
   if (object.Get("envp").IsNull()) {
-    for (char** entry = environ; *entry != nullptr; entry++) plan.envp.emplace_back(*entry);
+    plan.inheritEnvironment = true;
   } else {
     ReadStrings(env, ArrayField(env, object, "envp"), plan.envp);
   }

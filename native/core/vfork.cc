@@ -2,8 +2,9 @@
 // fork's dup_mmap() fails with ENOMEM (docs/kernel-rules.md §3). Between the clone and the exec the child
 // shares the parent's memory; the three hazards glibc's spawni.c names (docs/kernel-rules.md §5) are
 // handled here:
-//  1. signal handlers: every signal is blocked before the clone, the child resets each handler to
-//     SIG_DFL before it unblocks, so no Node handler runs on the parent's memory;
+//  1. signal handlers: every signal is blocked before the clone, and every handler is SIG_DFL before the
+//     child unblocks (reset by the kernel at the clone, or by the child), so no Node handler runs on the
+//     parent's memory;
 //  2. the stack: the child runs on its own buffer in CloneChild's frame, which the suspended parent
 //     does not touch until the child has exec'd or exited;
 //  3. shared state: the child calls no malloc, takes no lock and creates no C++ object; it only reads
@@ -19,7 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "clone3.h"
@@ -45,6 +48,8 @@ struct ChildContext {
   int* sources;            // per target fd: the fd to place there, or -1 (scratch, child-owned)
   int targetCount;
   pid_t parentPid;         // getpid() before the clone: the pdeathsig check compares getppid() with it
+  uint64_t ignoredSignals; // SigIgn: bit n-1 for signal n
+  bool handlersCleared;    // the clone had CLONE_CLEAR_SIGHAND: only ignoredSignals are left to reset
   volatile int errnum;
 };
 
@@ -56,9 +61,16 @@ struct ChildContext {
 // Every caught handler would run Node's code on the parent's memory: reset to SIG_DFL. Ignored signals
 // too, real-time ones included (exec keeps SIG_IGN): the child starts with default dispositions, not
 // with whatever Node or the host application chose to ignore (Node ignores SIGPIPE).
-void ResetSignalDispositions() {
+void ResetSignalDispositions(const ChildContext* context) {
   struct sigaction defaultAction = {};
   defaultAction.sa_handler = SIG_DFL;
+  if (context->handlersCleared) {
+    for (int signum = 1; signum <= 64; signum++) {
+      if ((context->ignoredSignals >> (signum - 1) & 1) != 0) sigaction(signum, &defaultAction, nullptr);
+    }
+    return;
+  }
+  // Without CLONE_CLEAR_SIGHAND: a sigaction query per signal.
   for (int signum = 1; signum < NSIG; signum++) {
     if (signum == SIGKILL || signum == SIGSTOP) continue;
     struct sigaction current;
@@ -138,7 +150,7 @@ int ExecCandidates(ChildContext* context) {
 int ChildMain(void* argument) {
   ChildContext* context = static_cast<ChildContext*>(argument);
   const SpawnPlan* plan = context->plan;
-  ResetSignalDispositions();
+  ResetSignalDispositions(context);
   if (plan->newSession && setsid() < 0) ChildFail(context, errno);
   if (plan->newProcessGroup && !plan->newSession && setpgid(0, 0) != 0) ChildFail(context, errno);
   for (size_t i = 0; i < plan->limitResources.size(); i++) {
@@ -162,6 +174,43 @@ int ChildMain(void* argument) {
   sigemptyset(&emptyMask);
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &emptyMask, nullptr, _NSIG / 8);
   ChildFail(context, ExecCandidates(context));
+}
+
+// SigIgn of /proc/self/status (shared by all threads): one file read (about 10 µs) in place of the child's
+// sigaction query per signal (62 system calls, about 60 µs on a VM, while this thread waits). A
+// disposition changed by another thread between this read and the clone is a race any spawn has; a
+// handler installed meanwhile is still reset, by the kernel. False when the file cannot be read.
+bool ReadIgnoredSignals(uint64_t* ignored) {
+  int fd = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
+  if (fd < 0) return false;
+  static constexpr char kKey[] = "\nSigIgn:\t";
+  constexpr size_t kKeyBytes = sizeof(kKey) - 1, kHexDigits = 16;
+  char buffer[4096];
+  size_t kept = 0;
+  bool found = false;
+  for (;;) {
+    ssize_t got = RetryOnEintr([&] { return read(fd, buffer + kept, sizeof(buffer) - kept); });
+    if (got <= 0) break;
+    size_t length = kept + static_cast<size_t>(got);
+    const char* key = static_cast<const char*>(memmem(buffer, length, kKey, kKeyBytes));
+    if (key != nullptr && key + kKeyBytes + kHexDigits <= buffer + length) {
+      uint64_t value = 0;
+      found = true;
+      for (const char* digit = key + kKeyBytes; digit < key + kKeyBytes + kHexDigits; digit++) {
+        int nibble = *digit >= '0' && *digit <= '9' ? *digit - '0' : *digit >= 'a' && *digit <= 'f' ? *digit - 'a' + 10 : -1;
+        if (nibble < 0) found = false;
+        value = value << 4 | static_cast<uint64_t>(nibble & 0xf);
+      }
+      *ignored = value;
+      break;
+    }
+    // Keep what may be the start of the line (a key cut by the end of this read) for the next read.
+    size_t keepFrom = key != nullptr ? static_cast<size_t>(key - buffer) : length - std::min(length, kKeyBytes + kHexDigits);
+    memmove(buffer, buffer + keepFrom, length - keepFrom);
+    kept = length - keepFrom;
+  }
+  close(fd);
+  return found;
 }
 
 void CloseAll(std::vector<int>& fds) {
@@ -189,27 +238,45 @@ int PreparePipes(const SpawnPlan& plan, std::vector<int>& sources, std::vector<i
   return 0;
 }
 
+#if CANFORK_HAS_CLONE3_TRAMPOLINE
+// Set once clone3 with CLONE_CLEAR_SIGHAND was refused (kernels before 5.5; seccomp filters such as
+// Docker's default, which answer ENOSYS so that callers fall back; valgrind): later spawns use clone().
+std::atomic<bool> clearSighandRefused{false};
+#endif
+
 // Kept out of line so that the child's stack, a buffer in this frame, lies in memory the suspended
 // parent does not touch until the child has exec'd or exited. Returns the pid or a negative errno.
 __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, int* pidfd) {
   alignas(64) char childStack[kChildStackBytes];
-  pid_t pid;
-  if (cgroupFd >= 0) {
+  pid_t pid = -ENOSYS;  // with cgroupFd and no clone3 trampoline for this architecture
+  bool cloned = false;
+  context->handlersCleared = false;
 #if CANFORK_HAS_CLONE3_TRAMPOLINE
+  // clone3 with CLONE_CLEAR_SIGHAND (5.5): the kernel resets every handler in the child, so the child
+  // resets only the ignored signals, known from one read, instead of asking about each signal.
+  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && ReadIgnoredSignals(&context->ignoredSignals);
+  if (cgroupFd >= 0 || clearHandlers) {
     struct clone_args args = {};
-    args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP;
+    args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+    if (clearHandlers) args.flags |= CLONE_CLEAR_SIGHAND;
+    if (cgroupFd >= 0) args.flags |= CLONE_INTO_CGROUP;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
     args.exit_signal = SIGCHLD;
     args.stack = reinterpret_cast<uint64_t>(childStack);
     args.stack_size = sizeof(childStack);
-    args.cgroup = static_cast<uint64_t>(cgroupFd);
-    // Before 5.3 ENOSYS (no clone3), before 5.7 E2BIG (no cgroup field); EBADF or EOPNOTSUPP for an fd
-    // that is not a usable cgroup v2 directory.
+    args.cgroup = cgroupFd >= 0 ? static_cast<uint64_t>(cgroupFd) : 0;
+    context->handlersCleared = clearHandlers;
+    // With cgroupFd: before 5.3 ENOSYS (no clone3), before 5.7 E2BIG (no cgroup field); EBADF or
+    // EOPNOTSUPP for an fd that is not a usable cgroup v2 directory. Those are the spawn's errors.
     pid = static_cast<pid_t>(Clone3(&args, ChildMain, context));
-#else
-    pid = -ENOSYS;  // no clone3 trampoline for this architecture
+    cloned = cgroupFd >= 0 || (pid != -ENOSYS && pid != -EINVAL);
+    if (!cloned) {  // no child was made: clone() below, with the child asking about each signal
+      clearSighandRefused.store(true, std::memory_order_relaxed);
+      context->handlersCleared = false;
+    }
+  }
 #endif
-  } else {
+  if (!cloned && cgroupFd < 0) {
     void* stackTop = childStack + sizeof(childStack);  // x86-64 and arm64 stacks grow down
     int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
     pid = clone(ChildMain, stackTop, flags | CLONE_PIDFD, context, pidfd, nullptr, nullptr);
@@ -268,8 +335,10 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
   std::vector<char*> argv, envp;
   for (const std::string& arg : plan.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  for (const std::string& pair : plan.envp) envp.push_back(const_cast<char*>(pair.c_str()));
-  envp.push_back(nullptr);
+  if (!plan.inheritEnvironment) {
+    for (const std::string& pair : plan.envp) envp.push_back(const_cast<char*>(pair.c_str()));
+    envp.push_back(nullptr);
+  }
   std::vector<const char*> shellArgv = {"/bin/sh", nullptr};
   for (size_t i = 1; i < plan.argv.size(); i++) shellArgv.push_back(plan.argv[i].c_str());
   shellArgv.push_back(nullptr);
@@ -285,8 +354,9 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
     return outcome;
   }
 
-  ChildContext context = {&plan, argv.data(), envp.data(), shellArgv.data(), sources.data(),
-                          static_cast<int>(count), getpid(), 0};
+  // getpid() only for the pdeathsig check: a system call less per spawn.
+  ChildContext context = {&plan, argv.data(), plan.inheritEnvironment ? environ : envp.data(), shellArgv.data(),
+                          sources.data(), static_cast<int>(count), plan.pdeathsig != 0 ? getpid() : 0, 0, false, 0};
   // Every signal blocked across the clone, glibc's internal ones too (sigfillset leaves those out):
   // no handler may run in the child before it has reset them.
   sigset_t allSignals, previousMask;

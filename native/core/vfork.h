@@ -19,6 +19,9 @@ struct SpawnPlan {
   std::vector<std::string> candidates;  // execve targets in PATH order
   std::vector<std::string> argv;        // argv[0] first; never empty
   std::vector<std::string> envp;        // KEY=value
+  // envp unused: the child gets environ itself, as it is at the clone (what libuv's child does without
+  // options->env), with no copy made per spawn.
+  bool inheritEnvironment = false;
   std::string cwd;
   bool hasCwd = false;
   std::vector<int> stdio;  // index = fd number in the child: kStdioPipe, kStdioIgnore or a parent fd

@@ -2,8 +2,12 @@
 // scripts/test-core.sh (`npm run test:core`), also under AddressSanitizer and UBSan (`--sanitize`).
 // Prints one line per check and exits 1 if any failed.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -243,6 +247,62 @@ void TestCgroupRefused() {
   close(plan.cgroupFd);
 }
 
+void IgnoreOrCatch() {
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGRTMIN + 3, SIG_IGN);
+  signal(SIGUSR1, [](int) {});
+  signal(SIGTERM, [](int) {});
+}
+
+// clone3 answers ENOSYS from here on, as under Docker's default seccomp profile. False if no filter.
+bool RefuseClone3() {
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 435, 0, 1),  // __NR_clone3 on x86-64 and arm64
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = {static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+  return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+// What a child starts with while this process ignores and catches signals: no handler, nothing ignored,
+// nothing blocked; with clone3 (CLONE_CLEAR_SIGHAND, only the ignored signals reset by the child) and, in
+// a forked copy of this process where a seccomp filter refuses clone3, with clone() and a query per signal.
+void TestSignalDispositions() {
+  const std::string expected = "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n";
+  SpawnPlan plan = Plan({"/bin/cat", "/proc/self/status"});  // not grep: it catches SIGSEGV itself
+  for (bool refuseClone3 : {false, true}) {
+    std::string what = refuseClone3 ? "with clone3 refused" : "as the kernel allows";
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return Check(false, "pipe");
+    pid_t tester = fork();
+    if (tester == 0) {
+      IgnoreOrCatch();
+      std::string line = refuseClone3 && !RefuseClone3() ? "no seccomp filter" : "";
+      if (line.empty()) {
+        int status = 0;
+        std::istringstream lines(RunForOutput(plan, &status));
+        for (std::string next; std::getline(lines, next);) {
+          if (next.rfind("SigBlk:", 0) == 0 || next.rfind("SigIgn:", 0) == 0 || next.rfind("SigCgt:", 0) == 0) line += next + "\n";
+        }
+      }
+      (void)!write(report[1], line.data(), line.size());
+      _exit(0);
+    }
+    close(report[1]);
+    std::string seen = ReadAll(report[0]);
+    close(report[0]);
+    int status = 0;
+    WaitExactly(tester, &status, 0);
+    if (seen == "no seccomp filter") {
+      std::printf("skip signal dispositions %s: no seccomp filter here\n", what.c_str());
+      continue;
+    }
+    CheckEqual(seen, expected, "signal dispositions " + what);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -256,6 +316,7 @@ int main() {
   TestPdeathsig();
   TestSupervision();
   TestCgroupRefused();
+  TestSignalDispositions();
   CheckEqual(Children(), std::string(), "no child left behind");
   std::system(("rm -rf " + scratch).c_str());
   std::printf("%s: %d failed\n", failures == 0 ? "core-test passed" : "core-test FAILED", failures);
