@@ -3,34 +3,28 @@
 // never "no process (ESRCH)"; a pid that does not exist is still ESRCH; --serve checks its pids at start.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cliPath } from './processes';
+import { allOf, requireTool, skipBecause } from '../helpers/requirements';
+import { AS_NOBODY, nobodyView, requireNobody } from '../helpers/unprivileged';
 
-const isRoot = process.getuid?.() === 0;
-const tools = ['unshare', 'setpriv'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+const tools = allOf(requireTool('unshare', 'util-linux'), requireTool('setpriv', 'util-linux'));
+const nobody = tools.skip ? tools : requireNobody('hidepid=2 hides root\'s processes from nobody');
 // The namespace and the mount may be refused (a container without CAP_SYS_ADMIN): then say so and skip.
-const probe = isRoot && tools.length === 0
-  ? spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t proc -o hidepid=2 proc /proc'], { encoding: 'utf8' })
-  : null;
-// The CLI runs as nobody: a checkout under a 0700 directory is out of its reach.
-const readable = probe?.status === 0
-  ? spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-r', cliPath]).status === 0
-  : true;
-const reason = !isRoot ? 'not root'
-  : tools.length > 0 ? `${tools.join(', ')} missing (Debian package util-linux)`
-    : probe?.status !== 0 ? `cannot mount a private /proc: ${probe?.stderr.trim()}`
-      : !readable ? `nobody cannot read ${cliPath} (a directory above the checkout is closed to others)` : '';
-if (reason !== '') console.log(`skipped: hidepid test: ${reason}`);
+const probe = nobody.skip
+  ? null
+  : spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t proc -o hidepid=2 proc /proc'], { encoding: 'utf8' });
+const gate = probe === null || probe.status === 0 ? nobody : skipBecause(`cannot mount a private /proc: ${probe.stderr.trim()}`);
 
 /** Runs the command as nobody under a private /proc with hidepid=2; each argument is quoted for sh. */
 function asNobodyWithHidepid(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const quoted = [process.execPath, cliPath, ...args].map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
+  // The CLI as nobody can read it: the checkout, or a copy when a directory above it is closed to others.
+  const quoted = [...AS_NOBODY, process.execPath, nobodyView().cliPath, ...args].map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
   const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-    `mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=nobody --regid=nogroup --clear-groups ${quoted}`,
+    `mount -t proc -o hidepid=2 proc /proc && exec ${quoted}`,
   ], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.runIf(reason === '')('hidepid=2, as nobody', () => {
+describe.skipIf(gate.skip)('hidepid=2, as nobody', () => {
   it('a root process that exists is hidden (EACCES), not missing (ESRCH): exit 2', () => {
     // This test process runs as root: it exists, and nobody cannot see it.
     const text = asNobodyWithHidepid([String(process.pid)]);
