@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "clone3.h"
@@ -193,15 +194,13 @@ bool ReadIgnoredSignals(uint64_t* ignored) {
     if (got <= 0) break;
     size_t length = kept + static_cast<size_t>(got);
     const char* key = static_cast<const char*>(memmem(buffer, length, kKey, kKeyBytes));
-    if (key != nullptr && key + kKeyBytes + kHexDigits <= buffer + length) {
-      uint64_t value = 0;
-      found = true;
-      for (const char* digit = key + kKeyBytes; digit < key + kKeyBytes + kHexDigits; digit++) {
-        int nibble = *digit >= '0' && *digit <= '9' ? *digit - '0' : *digit >= 'a' && *digit <= 'f' ? *digit - 'a' + 10 : -1;
-        if (nibble < 0) found = false;
-        value = value << 4 | static_cast<uint64_t>(nibble & 0xf);
-      }
-      *ignored = value;
+    if (key != nullptr && key + kKeyBytes + kHexDigits < buffer + length) {
+      // 16 hex digits, then the line's end (the buffer holds at least one byte past them)
+      char digits[kHexDigits + 1] = {};
+      memcpy(digits, key + kKeyBytes, kHexDigits);
+      char* end = nullptr;
+      *ignored = strtoull(digits, &end, 16);
+      found = end == digits + kHexDigits && key[kKeyBytes + kHexDigits] == '\n';
       break;
     }
     // Keep what may be the start of the line (a key cut by the end of this read) for the next read.
