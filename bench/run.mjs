@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine, watchMachineLoad } from './lib/machine.cjs';
 import { availableBytes, GiB } from './lib/memory.cjs';
 import { markdownReport } from './lib/report.cjs';
-import { summarize, round, roundSummary } from './lib/stats.cjs';
+import { ratio, round, roundSummary, summarize } from './lib/stats.cjs';
 import { canForkChart, spawnChart } from './lib/charts.cjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -21,9 +21,9 @@ const quick = process.argv.includes('--quick');
 const withPeers = (!quick || process.argv.includes('--peers')) && process.env.CANFORK_BENCH_PEERS !== '0';
 
 const settings = quick
-  ? { rssLevels: [0, 1], vmaLevels: [100, 1000, 10000], spawnBudgetMs: 400, rounds: 3, microTimeMs: 250, cSpawns: 60, cRounds: 7,
+  ? { rssLevels: [0, 1], vmaLevels: [100, 1000, 10000], passes: 2, spawnBudgetMs: 400, rounds: 4, microTimeMs: 250, cSpawns: 60, cRounds: 7,
     inFlight: 8, throughputMs: 300, memoryChildren: 50 }
-  : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], spawnBudgetMs: 3000, rounds: 5, microTimeMs: 1000, cSpawns: 300, cRounds: 21,
+  : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], passes: 3, spawnBudgetMs: 3000, rounds: 6, microTimeMs: 1000, cSpawns: 300, cRounds: 21,
     inFlight: 8, throughputMs: 2000, memoryChildren: 200 };
 // The peers, pinned so that runs compare: the versions issue #16 measured first.
 const peerPackages = {
@@ -134,9 +134,9 @@ function preparePeers(results) {
   return peers;
 }
 
-/** One peer at one RSS level: bench/peer.mjs under Bun or Deno, in its own process. */
-function runPeer(name, peer, rssBytes) {
-  const request = JSON.stringify({ rssBytes, budgetMs: settings.spawnBudgetMs, rounds: settings.rounds, inFlight: settings.inFlight, throughputMs: settings.throughputMs });
+/** One peer at one RSS level, one pass: bench/peer.mjs under Bun or Deno, in its own process. */
+function runPeer(name, peer, rssBytes, pass) {
+  const request = JSON.stringify({ rssBytes, budgetMs: pass.spawnBudgetMs, rounds: pass.rounds, inFlight: settings.inFlight, throughputMs: pass.throughputMs });
   const script = path.join(benchDir, 'peer.mjs');
   if (name === 'bun') return runJson(peer.file, [script, request], workerTimeoutMs);
   // -A: the script reads /proc/self/status and runs /bin/true; nothing else. No config or lock file of this repo.
@@ -169,6 +169,49 @@ function forkCheckFigures(forkCheck) {
   return figures({ canForkMs: forkCheck.canFork, smapsMs: forkCheck.smaps, mapsMs: forkCheck.maps });
 }
 
+const nsToMs = (list) => list?.map((nsValue) => nsValue / 1e6);
+
+/**
+ * Where each spawn figure of a level comes from: [the process that measures it, its samples in one pass's
+ * result]. Times in ms; throughput in spawns per second, one sample per round.
+ */
+const spawnSources = {
+  childProcessMs: ['worker', (run) => run.childProcess?.latencyMs],
+  canforkMs: ['worker', (run) => run.canfork?.latencyMs],
+  registerMs: ['register', (run) => run.register?.latencyMs],
+  canforkSyncMs: ['worker', (run) => run.canforkSync?.latencyMs],
+  bunMs: ['bun', (run) => run.spawn.latencyMs],
+  bunSyncMs: ['bun', (run) => run.spawnSync],
+  denoMs: ['deno', (run) => run.spawn.latencyMs],
+  denoSyncMs: ['deno', (run) => run.spawnSync],
+  posixSpawnMs: ['c', (run) => nsToMs(run.samplesNs)],
+  childProcessStallMs: ['worker', (run) => run.childProcess?.stallMs],
+  canforkStallMs: ['worker', (run) => run.canfork?.stallMs],
+  idleStallMs: ['worker', (run) => run.idle?.stallMs],
+};
+const callSources = {
+  childProcessCallMs: ['worker', (run) => run.childProcess?.callMs],
+  canforkCallMs: ['worker', (run) => run.canfork?.callMs],
+  registerCallMs: ['register', (run) => run.register?.callMs],
+  bunCallMs: ['bun', (run) => run.spawn.callMs],
+  denoCallMs: ['deno', (run) => run.spawn.callMs],
+  // The floor for the block: how long glibc's posix_spawn (itself a CLONE_VFORK) blocked its caller.
+  posixSpawnBlockedMs: ['c', (run) => nsToMs(run.blockedNs)],
+  childProcessPerSecond: ['worker', (run) => run.throughputPerSecond?.childProcess],
+  canforkPerSecond: ['worker', (run) => run.throughputPerSecond?.canfork],
+  registerPerSecond: ['register', (run) => run.throughputPerSecond?.register],
+  bunPerSecond: ['bun', (run) => run.throughputPerSecond],
+  denoPerSecond: ['deno', (run) => run.throughputPerSecond],
+};
+/** The goals of issue #16 that are also judged pass by pass: [canfork's figure, the one it is held against]. */
+const passComparisons = {
+  canforkVsBun: ['canforkMs', 'bunMs'],
+  registerVsBun: ['registerMs', 'bunMs'],
+  spawnSyncVsBunSync: ['canforkSyncMs', 'bunSyncMs'],
+  callVsPosixSpawn: ['canforkCallMs', 'posixSpawnBlockedMs'],
+  throughputVsBun: ['canforkPerSecond', 'bunPerSecond'],
+};
+
 async function measureRssLevel(rssBytes, baseline, peers, results) {
   const levelGiB = rssBytes / GiB;
   if (availableBytes() < rssBytes + spareBytes) {
@@ -176,71 +219,42 @@ async function measureRssLevel(rssBytes, baseline, peers, results) {
     log(results.notes.at(-1));
     return;
   }
-  // The C floor runs half before and half after the other processes, so that a burst of load from other
-  // users of a shared machine does not land on one side of the comparison only.
-  const cHalf = async (when) => {
-    log(`RSS ${levelGiB} GiB: C posix_spawn baseline (${when})`);
-    const c = await runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / 2))], workerTimeoutMs);
-    checkResident(`baseline at ${levelGiB} GiB`, rssBytes, c.residentBytes);
-    return c;
-  };
-  const cFirst = await cHalf('first half');
-  const request = { kind: 'rss', rssBytes, spawnBudgetMs: settings.spawnBudgetMs, rounds: settings.rounds, microTimeMs: settings.microTimeMs,
-    inFlight: settings.inFlight, throughputMs: settings.throughputMs };
-  log(`RSS ${levelGiB} GiB: node worker (child_process, canfork spawn/spawnSync, throughput, canFork, smaps, maps)`);
-  const worker = await runWorker(request);
-  checkResident(`worker at ${levelGiB} GiB`, rssBytes, worker.residentBytes);
-  let register = null;
-  if (registerBuilt) {
-    log(`RSS ${levelGiB} GiB: node worker with canfork/register (child_process.spawn, throughput)`);
-    register = await runWorker({ ...request, register: true });
-    checkResident(`register worker at ${levelGiB} GiB`, rssBytes, register.residentBytes);
+  // Every process of the level runs once per pass, each with its share of the budget, and each pass starts
+  // one process later: drift of a shared machine over minutes then reaches every runtime alike, and the
+  // passes, compared with each other, show how far a ratio moves with it.
+  const { passes } = settings;
+  const pass = { spawnBudgetMs: settings.spawnBudgetMs / passes, rounds: Math.ceil(settings.rounds / passes), throughputMs: settings.throughputMs / passes };
+  const request = { kind: 'rss', rssBytes, ...pass, microTimeMs: settings.microTimeMs, inFlight: settings.inFlight };
+  const processes = [
+    ['c', 'C posix_spawn baseline', () => runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / passes))], workerTimeoutMs)],
+    ['worker', 'node worker (child_process, canfork spawn/spawnSync, throughput, canFork, smaps, maps)', (index) => runWorker({ ...request, forkCheck: index === 0 })],
+    ...(registerBuilt ? [['register', 'node worker with canfork/register (child_process.spawn, throughput)', () => runWorker({ ...request, register: true })]] : []),
+    ...Object.entries(peers).filter(([, peer]) => peer)
+      .map(([name, peer]) => [name, `${name} ${peer.version} (its own spawn, sync spawn, throughput)`, () => runPeer(name, peer, rssBytes, pass)]),
+  ];
+  const runs = Object.fromEntries(processes.map(([name]) => [name, []]));
+  for (let index = 0; index < passes; index++) {
+    for (let turn = 0; turn < processes.length; turn++) {
+      const [name, what, run] = processes[(index + turn) % processes.length];
+      log(`RSS ${levelGiB} GiB, pass ${index + 1}/${passes}: ${what}`);
+      const result = await run(index);
+      checkResident(`${name} at ${levelGiB} GiB`, rssBytes, result.residentBytes);
+      runs[name].push(result);
+    }
   }
-  const peerRuns = {};
-  for (const [name, peer] of Object.entries(peers)) {
-    if (!peer) continue;
-    log(`RSS ${levelGiB} GiB: ${name} ${peer.version} (its own spawn, sync spawn, throughput)`);
-    peerRuns[name] = await runPeer(name, peer, rssBytes);
-    checkResident(`${name} at ${levelGiB} GiB`, rssBytes, peerRuns[name].residentBytes);
-  }
-  const cSecond = await cHalf('second half');
-  const cMs = (key) => summarize([...cFirst[key], ...cSecond[key]].map((nsValue) => nsValue / 1e6));
-  const peerSummary = (name, pick) => (peerRuns[name] ? summarize(pick(peerRuns[name])) : null);
-
-  const spawnFigures = figures({
-    childProcessMs: worker.childProcess.latencyMs,
-    canforkMs: worker.canfork?.latencyMs,
-    registerMs: register?.register?.latencyMs,
-    canforkSyncMs: worker.canforkSync?.latencyMs,
-    bunMs: peerSummary('bun', (run) => run.spawn.latencyMs),
-    bunSyncMs: peerSummary('bun', (run) => run.spawnSync),
-    denoMs: peerSummary('deno', (run) => run.spawn.latencyMs),
-    denoSyncMs: peerSummary('deno', (run) => run.spawnSync),
-    posixSpawnMs: cMs('samplesNs'),
-    childProcessStallMs: worker.childProcess.stallMs,
-    canforkStallMs: worker.canfork?.stallMs,
-    idleStallMs: worker.idle.stallMs,
-  });
-  const callStats = {
-    ...figures({
-      childProcessCallMs: worker.childProcess.callMs,
-      canforkCallMs: worker.canfork?.callMs,
-      registerCallMs: register?.register?.callMs,
-      bunCallMs: peerSummary('bun', (run) => run.spawn.callMs),
-      denoCallMs: peerSummary('deno', (run) => run.spawn.callMs),
-    }).stats,
-    // The floor for the block: how long glibc's posix_spawn (itself a CLONE_VFORK) blocked its caller.
-    ...figures({ posixSpawnBlockedMs: cMs('blockedNs') }).stats,
-    // Spawns per second with settings.inFlight children in flight, one sample per round.
-    ...figures({
-      childProcessPerSecond: worker.throughputPerSecond.childProcess,
-      canforkPerSecond: worker.throughputPerSecond.canfork,
-      registerPerSecond: register?.throughputPerSecond.register,
-      bunPerSecond: peerSummary('bun', (run) => run.throughputPerSecond),
-      denoPerSecond: peerSummary('deno', (run) => run.throughputPerSecond),
-    }).stats,
+  // A figure's samples from one pass, or from all of them pooled; null where that process did not measure it.
+  const samples = ([name, pick], index) => {
+    const lists = (runs[name] ?? []).filter((_, i) => index === undefined || i === index).map(pick).filter(Array.isArray);
+    return lists.length ? lists.flat() : null;
   };
-  results.spawn.push({ rssBytes, residentBytes: worker.residentBytes, ...spawnFigures.row, stats: { ...spawnFigures.stats, ...callStats } });
+  const pooled = (sources) => Object.fromEntries(Object.entries(sources).map(([key, source]) => [key, summarize(samples(source))]));
+  const spawnFigures = figures(pooled(spawnSources));
+  const callStats = figures(pooled(callSources)).stats;
+  const sources = { ...spawnSources, ...callSources };
+  const passRatios = Object.fromEntries(Object.entries(passComparisons).map(([key, [ours, theirs]]) => [key,
+    Array.from({ length: passes }, (_, index) => round(ratio(summarize(samples(sources[ours], index))?.median, summarize(samples(sources[theirs], index))?.median)))]));
+  const [worker] = runs.worker;
+  results.spawn.push({ rssBytes, residentBytes: worker.residentBytes, ...spawnFigures.row, passRatios, stats: { ...spawnFigures.stats, ...callStats } });
   const fork = forkCheckFigures(worker.forkCheck);
   results.canFork.push({ rssBytes, vmas: worker.vmas, ...fork.row, stats: fork.stats });
   recordMissing(results, worker.unavailable);
@@ -283,8 +297,8 @@ async function measureCgroupCost(results) {
   }
   recordMissing(results, worker.unavailable);
   if (!worker.canforkCgroup) return;
-  const { row, stats } = figures({ canforkMs: worker.canfork.latencyMs, canforkCgroupMs: worker.canforkCgroup.latencyMs,
-    canforkCallMs: worker.canfork.callMs, canforkCgroupCallMs: worker.canforkCgroup.callMs });
+  const { row, stats } = figures({ canforkMs: summarize(worker.canfork.latencyMs), canforkCgroupMs: summarize(worker.canforkCgroup.latencyMs),
+    canforkCallMs: summarize(worker.canfork.callMs), canforkCgroupCallMs: summarize(worker.canforkCgroup.callMs) });
   results.cgroup = { rssBytes: 0, ...row, costMs: round(row.canforkCgroupMs - row.canforkMs), stats };
 }
 

@@ -1,12 +1,13 @@
 // One measurement in a fresh process, so memory states do not leak from one level into the next.
-//   node bench/worker.mjs '{"kind":"rss","rssBytes":N,"spawnBudgetMs":N,"rounds":N,"microTimeMs":N}'
+//   node bench/worker.mjs '{"kind":"rss","rssBytes":N,"spawnBudgetMs":N,"rounds":N,"microTimeMs":N,"forkCheck":true}'
 //   node bench/worker.mjs '{"kind":"vmas","addedMappings":N,"microTimeMs":N}'
 //   node bench/worker.mjs '{"kind":"calls","microTimeMs":N}'
 //   node --expose-gc bench/worker.mjs '{"kind":"memory","children":N}'
 //   node bench/worker.mjs '{"kind":"cgroup","spawnBudgetMs":N,"rounds":N}'
 // With "register":true an rss worker loads canfork/register first and times only child_process.spawn
 // through it (in its own process: register changes child_process for the whole process).
-// Prints one JSON object on stdout; progress goes to stderr. Times are in ms unless a name says ns.
+// Prints one JSON object on stdout; progress goes to stderr. Times are in ms unless a name says ns. Spawn
+// and throughput figures are the raw samples: bench/run.mjs pools them over the passes of a level.
 import * as childProcess from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -145,7 +146,7 @@ function asyncSpawners() {
 /**
  * Times every spawner given, `rounds` rounds of each, interleaved (child_process, canfork spawn,
  * canfork spawnSync, then again), so that a burst of load from other users of a shared machine hits
- * all of them alike instead of whichever happened to run then. Each gets `budgetMs` in all.
+ * all of them alike instead of whichever happened to run then. Each gets `budgetMs` in all. Returns the samples.
  */
 async function timeSpawners(spawners, withSync, budgetMs, rounds, minRuns = 5) {
   const samples = {};
@@ -166,11 +167,7 @@ async function timeSpawners(spawners, withSync, budgetMs, rounds, minRuns = 5) {
     }
     if (samples.canforkSync) syncSpawnRound(budgetMs / rounds, runsPerRound, samples.canforkSync);
   }
-  const summaries = {};
-  for (const [name, lists] of Object.entries(samples)) {
-    summaries[name] = Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, summarize(list)]));
-  }
-  return summaries;
+  return samples;
 }
 
 /** `inFlight` spawn-to-exit chains at once for `durationMs`: completed spawns per second. */
@@ -187,13 +184,13 @@ async function throughput(start, inFlight, durationMs) {
   return completed / (msSince(begin) / 1000);
 }
 
-/** Spawns per second with `inFlight` at once, `rounds` rounds per spawner taking turns. */
+/** Spawns per second with `inFlight` at once, `rounds` rounds per spawner taking turns: one sample per round. */
 async function timeThroughput(spawners, inFlight, durationMs, rounds) {
   const perSecond = Object.fromEntries(Object.keys(spawners).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, start] of Object.entries(spawners)) perSecond[name].push(await throughput(start, inFlight, durationMs / rounds));
   }
-  return Object.fromEntries(Object.entries(perSecond).map(([name, list]) => [name, summarize(list)]));
+  return perSecond;
 }
 
 /**
@@ -226,7 +223,7 @@ function forkCheckTasks() {
   return tasks;
 }
 
-async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs }) {
+async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs, forkCheck = true }) {
   log(`touching ${(rssBytes / GiB).toFixed(0)} GiB`);
   const held = touchResident(rssBytes);
   const result = { rssBytes, residentBytes: residentBytes(), vmas: vmaCount(), unavailable };
@@ -236,13 +233,11 @@ async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFl
   Object.assign(result, await timeSpawners(spawners, withSync, spawnBudgetMs, rounds));
   log(`throughput, ${inFlight} in flight`);
   result.throughputPerSecond = await timeThroughput(spawners, inFlight, throughputMs, rounds);
-  if (request.register) {
-    result.residentBytesAfter = residentBytes();
-    held.length = 0;
-    return result;
+  // The fork check is timed in one pass of a level only (tinybench summaries do not pool).
+  if (!request.register && forkCheck) {
+    log('canFork / smaps / maps');
+    result.forkCheck = await microBench(forkCheckTasks(), microTimeMs);
   }
-  log('canFork / smaps / maps');
-  result.forkCheck = await microBench(forkCheckTasks(), microTimeMs);
   result.residentBytesAfter = residentBytes();
   held.length = 0;
   return result;

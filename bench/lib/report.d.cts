@@ -2,7 +2,7 @@ import type { BenchResults } from './results.cjs';
 
 export interface TargetVerdict {
   target: string;
-  status: 'met' | 'missed' | 'not measured';
+  status: 'met' | 'missed' | 'undecided' | 'not measured';
   detail: string;
 }
 

@@ -27,6 +27,11 @@ export interface SpawnRow {
   /** The control: the longest event-loop delay over a stretch with no spawns (the machine's own noise). */
   idleStallMs?: number | null;
   /**
+   * Issue #16's ratios once per pass of the level (each pass runs every process once, in turn): canforkVsBun,
+   * registerVsBun, spawnSyncVsBunSync, callVsPosixSpawn (medians), throughputVsBun. Absent before passes.
+   */
+  passRatios?: Record<string, (number | null)[]>;
+  /**
    * Every figure above plus the spawn-call times (childProcessCallMs, canforkCallMs, registerCallMs, bunCallMs,
    * denoCallMs, posixSpawnBlockedMs) and the throughput with 8 in flight (…PerSecond).
    */
@@ -74,6 +79,8 @@ export interface CallRow {
 export interface BenchResults {
   machine: { cpu: string; cores: number; memBytes: number; kernel: string; node: string; load?: Record<string, number | null> };
   mode: 'full' | 'quick';
+  /** How many passes each memory level ran in (absent before passes: one). */
+  passes?: number;
   startedAt: string;
   durationSeconds?: number;
   /** The commit measured; uncommittedSources when src/ or native/ differed from it. */

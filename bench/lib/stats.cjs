@@ -14,6 +14,12 @@ function summarize(samples) {
   return { median, p99: percentile(sorted, 99), min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
 }
 
+/** numerator ÷ denominator, or null when either is missing or the denominator is 0. */
+function ratio(numerator, denominator) {
+  return numerator === null || numerator === undefined || denominator === null || denominator === undefined || denominator === 0
+    ? null : numerator / denominator;
+}
+
 /** Rounds to `digits` significant digits, keeping null as null. */
 function round(value, digits = 4) {
   if (value === null || value === undefined || !Number.isFinite(value)) return value ?? null;
@@ -28,4 +34,4 @@ function roundSummary(summary) {
   return summary.p99 === undefined ? rounded : { ...rounded, p99: round(summary.p99) };
 }
 
-module.exports = { percentile, summarize, round, roundSummary };
+module.exports = { percentile, summarize, ratio, round, roundSummary };

@@ -98,6 +98,30 @@ describe('the peers (issue #16)', () => {
     expect(verdicts['canFork() within 3× of the bare /proc/self/maps read at 8 GiB']).toMatchObject({ status: 'missed', detail: '10× (0.3 ms vs maps 0.03 ms)' });
   });
 
+  it('judges a level by its passes too: undecided where they fall on both sides of the bound', () => {
+    const data = withPeers();
+    // 0 GiB: pooled 0.833×, passes on both sides of 1; 8 GiB: pooled 1.33×, every pass above.
+    data.spawn[0]!.passRatios = { canforkVsBun: [0.8, 1.05, 0.9], throughputVsBun: [1.1, 1.2, 1.05] };
+    data.spawn[1]!.passRatios = { canforkVsBun: [1.2, 1.4, 1.3], throughputVsBun: [0.9, 1.01, 0.8] };
+    const verdicts = Object.fromEntries(evaluateTargets(data).map((t) => [t.target, t]));
+    expect(verdicts['canfork spawn ≤ Bun.spawn (call to exit) at every RSS']).toMatchObject({
+      status: 'missed', detail: '0.833× (passes 0.8–1.05×) at 0 GiB, 1.33× (passes 1.2–1.4×) at 8 GiB' });
+    expect(verdicts['throughput with 8 in flight ≥ Bun\'s']).toMatchObject({
+      status: 'undecided', detail: '1.13× (passes 1.05–1.2×) at 0 GiB, 0.875× (passes 0.8–1.01×) at 8 GiB' });
+    // Every pass and the pooled ratio on one side: met, whatever the spread.
+    data.spawn[1]!.passRatios.canforkVsBun = [0.7, 0.9, 0.95];
+    data.spawn[1]!.stats.canforkMs = withP99(0.5, 1);
+    data.spawn[0]!.passRatios.canforkVsBun = [0.8, 0.99, 0.9];
+    expect(evaluateTargets(data).find((t) => t.target.startsWith('canfork spawn ≤'))?.status).toBe('met');
+    // A pass that did not measure the figure leaves the pooled ratio alone to judge.
+    data.spawn[0]!.passRatios.canforkVsBun = [0.8, null, 1.4];
+    expect(evaluateTargets(data).find((t) => t.target.startsWith('canfork spawn ≤'))).toMatchObject({
+      status: 'met', detail: '0.833× at 0 GiB, 0.833× (passes 0.7–0.95×) at 8 GiB' });
+    const lines = standings({ ...data, spawn: [{ ...data.spawn[0]!, passRatios: { canforkVsBun: [0.8, 1.05, 0.9] } }] });
+    expect(lines).toContain('- canfork spawn vs Bun.spawn (call to exit): ahead in some passes and behind in others at 0 GiB (0.5 vs 0.6 ms)');
+    expect(markdownReport(data)).toContain('| 0 GiB | 0.833× | not yet measured | 1× |');
+  });
+
   it('says where canfork is ahead, behind or even, only from the figures of the run', () => {
     const lines = standings(withPeers());
     expect(lines).toContain('- canfork spawn vs Bun.spawn (call to exit): **ahead** at 0 GiB (0.5 vs 0.6 ms); **behind** at 8 GiB (0.8 vs 0.6 ms)');
