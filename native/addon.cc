@@ -3,12 +3,32 @@
 
 #include <dlfcn.h>
 
+#include <array>
 #include <mutex>
 #include <string>
 
 namespace canfork {
 
 AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+namespace {
+
+// In the order of enum class Key.
+constexpr std::array<const char*, static_cast<size_t>(Key::kCount)> kKeyNames = {
+    "candidates", "argv", "envp", "cwd", "stdio", "uid", "gid", "newSession", "newProcessGroup", "keepPipesOnExecError",
+    "rlimits", "pdeathsig", "cgroupFd", "pid", "pidfd", "fds", "error", "status", "output"};
+
+void MakePropertyKeys(Napi::Env env, AddonState& state) {
+  Napi::Array keys = Napi::Array::New(env, kKeyNames.size());
+  for (uint32_t i = 0; i < kKeyNames.size(); i++) keys.Set(i, Napi::String::New(env, kKeyNames[i]));
+  state.keys = Napi::Persistent(keys);
+}
+
+}  // namespace
+
+Napi::String PropertyKey(Napi::Env env, Key key) {
+  return State(env).keys.Value().Get(static_cast<uint32_t>(key)).As<Napi::String>();
+}
 
 double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsNumber()) {
@@ -66,7 +86,9 @@ static void PinLibrary() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   PinLibrary();
-  env.SetInstanceData(new AddonState());
+  AddonState* state = new AddonState();
+  env.SetInstanceData(state);
+  MakePropertyKeys(env, *state);
   InitConstants(env, exports);
   InitMmap(env, exports);
   InitRlimit(env, exports);

@@ -9,6 +9,7 @@
 #include <napi.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <vector>
 
 #if !defined(NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS)
@@ -19,6 +20,13 @@ namespace canfork {
 
 struct ExitWatchers;  // native/exit-watch.cc
 
+// The property names the spawn paths read and write on every spawn. Given as C strings, each access
+// would make a new V8 string and look it up in the string table; these are made once per instance.
+enum class Key : uint8_t {
+  kCandidates, kArgv, kEnvp, kCwd, kStdio, kUid, kGid, kNewSession, kNewProcessGroup, kKeepPipesOnExecError, kRlimits,
+  kPdeathsig, kCgroupFd, kPid, kPidfd, kFds, kError, kStatus, kOutput, kCount
+};
+
 // Everything an addon instance (main thread or worker) owns. Set with SetInstanceData so that
 // each worker that loads the addon gets its own copy.
 struct AddonState {
@@ -27,9 +35,14 @@ struct AddonState {
   // getrlimit/prlimit write [soft, hard] here rather than allocate an array per call (native/rlimit.cc).
   Napi::Reference<Napi::Float64Array> rlimitPair;
   double* rlimitPairData = nullptr;
+  // The strings of enum class Key, in its order (an array: Node-API before version 10 refers to objects only).
+  Napi::Reference<Napi::Array> keys;
 };
 
 AddonState& State(Napi::Env env);
+
+// The instance's string for `key`, to pass to Napi::Object::Get and Set.
+Napi::String PropertyKey(Napi::Env env, Key key);
 
 // Number.MAX_SAFE_INTEGER: lengths and limits above it cannot cross from JavaScript exactly.
 constexpr double kMaxSafeInteger = 9007199254740991.0;

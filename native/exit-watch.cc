@@ -125,12 +125,11 @@ void Deliver(ExitWatch* watch, int reapError, int status) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   try {
-    Napi::Array decoded = WaitStatusToJs(env, status);
+    WaitStatusValues decoded = WaitStatusToValues(env, status);
     napi_value callbackValue;
     if (napi_get_reference_value(env, watch->callback, &callbackValue) == napi_ok) {
       Napi::Function(env, callbackValue)
-          .MakeCallback(env.Global(),
-                        {Napi::Number::New(env, reapError), decoded.Get(0u), decoded.Get(1u), decoded.Get(2u)},
+          .MakeCallback(env.Global(), {Napi::Number::New(env, reapError), decoded[0], decoded[1], decoded[2]},
                         watch->asyncContext);
     }
   } catch (const Napi::Error& error) {

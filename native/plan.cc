@@ -10,21 +10,24 @@
 namespace canfork {
 namespace {
 
-Napi::Array ArrayField(Napi::Env env, Napi::Object plan, const char* key) {
-  Napi::Value value = plan.Get(key);
-  if (!value.IsArray()) throw Napi::TypeError::New(env, std::string("plan.") + key + " must be an array");
+Napi::Value Field(Napi::Env env, Napi::Object plan, Key key) { return plan.Get(PropertyKey(env, key)); }
+
+std::string FieldName(Napi::Env env, Key key) { return "plan." + PropertyKey(env, key).Utf8Value(); }
+
+Napi::Array ArrayField(Napi::Env env, Napi::Object plan, Key key) {
+  Napi::Value value = Field(env, plan, key);
+  if (!value.IsArray()) throw Napi::TypeError::New(env, FieldName(env, key) + " must be an array");
   return value.As<Napi::Array>();
 }
 
 // An integer field in [min, max]; `fallback` when the field is undefined and optional.
-int64_t IntegerField(Napi::Env env, Napi::Object plan, const char* key, int64_t min, int64_t max, bool optional,
-                     int64_t fallback) {
-  Napi::Value value = plan.Get(key);
+int64_t IntegerField(Napi::Env env, Napi::Object plan, Key key, int64_t min, int64_t max, bool optional, int64_t fallback) {
+  Napi::Value value = Field(env, plan, key);
   if (optional && value.IsUndefined()) return fallback;
-  if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string("plan.") + key + " must be a number");
+  if (!value.IsNumber()) throw Napi::TypeError::New(env, FieldName(env, key) + " must be a number");
   double number = value.As<Napi::Number>().DoubleValue();
   if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || std::floor(number) != number) {
-    throw Napi::RangeError::New(env, std::string("plan.") + key + " is out of range");
+    throw Napi::RangeError::New(env, FieldName(env, key) + " is out of range");
   }
   return static_cast<int64_t>(number);
 }
@@ -54,22 +57,22 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   if (!value.IsObject()) throw Napi::TypeError::New(env, "plan must be an object");
   Napi::Object object = value.As<Napi::Object>();
   core::SpawnPlan plan;
-  ReadStrings(env, ArrayField(env, object, "candidates"), plan.candidates);
-  ReadStrings(env, ArrayField(env, object, "argv"), plan.argv);
+  ReadStrings(env, ArrayField(env, object, Key::kCandidates), plan.candidates);
+  ReadStrings(env, ArrayField(env, object, Key::kArgv), plan.argv);
   // envp null: this process's environment, environ itself (JavaScript passes null only on the main thread,
   // where process.env is environ), which saves building KEY=value strings in JavaScript and copying here.
-  if (object.Get("envp").IsNull()) {
+  if (Field(env, object, Key::kEnvp).IsNull()) {
     plan.inheritEnvironment = true;
   } else {
-    ReadStrings(env, ArrayField(env, object, "envp"), plan.envp);
+    ReadStrings(env, ArrayField(env, object, Key::kEnvp), plan.envp);
   }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
-  Napi::Value cwd = object.Get("cwd");
+  Napi::Value cwd = Field(env, object, Key::kCwd);
   if (cwd.IsString()) {
     plan.cwd = cwd.As<Napi::String>().Utf8Value();
     plan.hasCwd = true;
   }
-  Napi::Array stdio = ArrayField(env, object, "stdio");
+  Napi::Array stdio = ArrayField(env, object, Key::kStdio);
   for (uint32_t i = 0; i < stdio.Length(); i++) {
     Napi::Value spec = stdio.Get(i);
     if (!spec.IsNumber()) throw Napi::TypeError::New(env, "plan.stdio entries must be numbers");
@@ -79,12 +82,12 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
     }
     plan.stdio.push_back(static_cast<int>(number));
   }
-  plan.uid = IntegerField(env, object, "uid", -1, 0xfffffffe, false, -1);
-  plan.gid = IntegerField(env, object, "gid", -1, 0xfffffffe, false, -1);
-  plan.newSession = object.Get("newSession").ToBoolean().Value();
-  plan.newProcessGroup = object.Get("newProcessGroup").ToBoolean().Value();
-  plan.keepPipesOnExecError = object.Get("keepPipesOnExecError").ToBoolean().Value();
-  Napi::Array limits = ArrayField(env, object, "rlimits");  // flat [resource, soft, hard, ...]
+  plan.uid = IntegerField(env, object, Key::kUid, -1, 0xfffffffe, false, -1);
+  plan.gid = IntegerField(env, object, Key::kGid, -1, 0xfffffffe, false, -1);
+  plan.newSession = Field(env, object, Key::kNewSession).ToBoolean().Value();
+  plan.newProcessGroup = Field(env, object, Key::kNewProcessGroup).ToBoolean().Value();
+  plan.keepPipesOnExecError = Field(env, object, Key::kKeepPipesOnExecError).ToBoolean().Value();
+  Napi::Array limits = ArrayField(env, object, Key::kRlimits);  // flat [resource, soft, hard, ...]
   if (limits.Length() % 3 != 0) throw Napi::RangeError::New(env, "plan.rlimits must hold triples");
   for (uint32_t i = 0; i + 2 < limits.Length(); i += 3) {
     Napi::Value resource = limits.Get(i);
@@ -94,17 +97,20 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
     plan.limitResources.push_back(number);
     plan.limits.push_back({LimitValue(env, limits.Get(i + 1)), LimitValue(env, limits.Get(i + 2))});
   }
-  plan.pdeathsig = static_cast<int>(IntegerField(env, object, "pdeathsig", 0, 64, true, 0));
-  plan.cgroupFd = static_cast<int>(IntegerField(env, object, "cgroupFd", -1, INT32_MAX, true, -1));
+  plan.pdeathsig = static_cast<int>(IntegerField(env, object, Key::kPdeathsig, 0, 64, true, 0));
+  plan.cgroupFd = static_cast<int>(IntegerField(env, object, Key::kCgroupFd, -1, INT32_MAX, true, -1));
   return plan;
 }
 
-Napi::Array WaitStatusToJs(Napi::Env env, int status) {
+WaitStatusValues WaitStatusToValues(Napi::Env env, int status) {
   core::DecodedWaitStatus decoded = core::DecodeWaitStatus(status);
-  Napi::Array array = Napi::Array::New(env, 3);
-  array.Set(0u, Napi::Number::New(env, decoded.kind));
-  array.Set(1u, Napi::Number::New(env, decoded.value));
-  array.Set(2u, Napi::Boolean::New(env, decoded.coreDumped));
+  return {Napi::Number::New(env, decoded.kind), Napi::Number::New(env, decoded.value), Napi::Boolean::New(env, decoded.coreDumped)};
+}
+
+Napi::Array WaitStatusToJs(Napi::Env env, int status) {
+  WaitStatusValues values = WaitStatusToValues(env, status);
+  Napi::Array array = Napi::Array::New(env, values.size());
+  for (uint32_t i = 0; i < values.size(); i++) array.Set(i, values[i]);
   return array;
 }
 

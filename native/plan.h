@@ -13,5 +13,8 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value);
 
 // waitpid's status word as [kind, value, coreDumped]; the kinds are native.constants.WAIT_*.
 Napi::Array WaitStatusToJs(Napi::Env env, int status);
+// The same three values, for a callback that takes them as arguments (no array made per exit).
+using WaitStatusValues = std::array<napi_value, 3>;
+WaitStatusValues WaitStatusToValues(Napi::Env env, int status);
 
 }  // namespace canfork

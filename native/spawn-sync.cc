@@ -46,10 +46,10 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
                            : env.Null());
   }
   Napi::Object result = Napi::Object::New(env);
-  result.Set("pid", Napi::Number::New(env, run.pid));
-  result.Set("status", WaitStatusToJs(env, run.status));
-  result.Set("output", output);
-  result.Set("error", Napi::Number::New(env, run.error));
+  result.Set(PropertyKey(env, Key::kPid), Napi::Number::New(env, run.pid));
+  result.Set(PropertyKey(env, Key::kStatus), WaitStatusToJs(env, run.status));
+  result.Set(PropertyKey(env, Key::kOutput), output);
+  result.Set(PropertyKey(env, Key::kError), Napi::Number::New(env, run.error));
   return result;
 }
 

@@ -16,8 +16,8 @@ Napi::Value FailureWithPipes(Napi::Env env, const core::SpawnOutcome& outcome) {
     Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
     for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));
     Napi::Object result = Napi::Object::New(env);
-    result.Set("error", Napi::Number::New(env, outcome.error));
-    result.Set("fds", fds);
+    result.Set(PropertyKey(env, Key::kError), Napi::Number::New(env, outcome.error));
+    result.Set(PropertyKey(env, Key::kFds), fds);
     return result;
   } catch (...) {
     for (int fd : outcome.parentFds) {
@@ -44,9 +44,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
     for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));
     Napi::Object result = Napi::Object::New(env);
-    result.Set("pid", Napi::Number::New(env, outcome.pid));
-    result.Set("pidfd", Napi::Number::New(env, outcome.pidfd));
-    result.Set("fds", fds);
+    result.Set(PropertyKey(env, Key::kPid), Napi::Number::New(env, outcome.pid));
+    result.Set(PropertyKey(env, Key::kPidfd), Napi::Number::New(env, outcome.pidfd));
+    result.Set(PropertyKey(env, Key::kFds), fds);
     return result;
   } catch (...) {
     // The environment is stopping (a worker being terminated): the result cannot reach JavaScript, so
