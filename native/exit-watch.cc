@@ -1,10 +1,13 @@
-// Exit watching without a thread per child: one uv_poll per pidfd on this addon instance's own loop
-// (napi_get_uv_event_loop, so each worker watches on its own). A pidfd turns readable when its process
-// becomes a zombie (do_notify_pidfd in kernel/signal.c); then exactly that child is reaped, through the
-// pidfd (docs/kernel-rules.md §6).
+// Exit watching without a thread per child: every watched pidfd sits in one epoll instance of this addon
+// instance, and one uv_poll on that epoll fd wakes this instance's own loop (napi_get_uv_event_loop, so
+// each worker watches on its own). A pidfd turns readable when its process becomes a zombie
+// (do_notify_pidfd in kernel/signal.c); then exactly that child is reaped, through the pidfd
+// (docs/kernel-rules.md §6). One epoll_ctl per child, where a uv_poll per pidfd cost four system calls to
+// start (libuv's pollability check, O_NONBLOCK, the add) and three to stop and close.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -29,17 +32,14 @@
 namespace canfork {
 
 struct ExitWatch {
-  uv_poll_t poll;
-  ExitWatchers* owner;
   uint32_t id;
   pid_t pid;
   int pidfd;
+  bool referenced;  // keeps the loop alive (ChildProcess.ref/unref)
   napi_ref callback;
   napi_async_context asyncContext;
 };
 
-// The live watches of one addon instance. Not freed with AddonState: close callbacks may still be
-// pending when the instance data goes, so it frees itself when the last handle has closed.
 // A pipe end spawn handed to JavaScript, known by its inode so that a later fd with the same number is
 // never mistaken for it.
 struct HandedFd {
@@ -48,9 +48,16 @@ struct HandedFd {
   ino_t inode;
 };
 
+// The live watches of one addon instance. Not freed with AddonState: the poll's close callback may still be
+// pending when the instance data goes, so it frees itself once that has run (see TearDown).
 struct ExitWatchers {
   napi_env env;
   uv_loop_t* loop;
+  // Made with the first watch: the epoll instance holding the pidfds, and the poll that watches it. The poll
+  // is referenced while at least one watch is.
+  int epollFd = -1;
+  uv_poll_t* poll = nullptr;
+  size_t referenced = 0;
   std::unordered_map<uint32_t, ExitWatch*> live;
   // Spawned, pid and pidfd handed to JavaScript, watchExit not yet called. Only watchExit takes the pidfd
   // over (and erases the entry), so until then the number still names that pidfd.
@@ -60,7 +67,6 @@ struct ExitWatchers {
   std::unordered_map<pid_t, std::vector<HandedFd>> handedFds;
   uint32_t nextId = 1;
   bool tearingDown = false;
-  size_t pendingCloses = 0;  // uv_close called, close callback not yet run
   napi_async_cleanup_hook_handle cleanupHandle = nullptr;
 };
 
@@ -92,34 +98,44 @@ void ReapAllInBackground(std::vector<std::pair<pid_t, int>> children) {
   }).detach();
 }
 
-void OnClosed(uv_handle_t* handle) {
-  ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
-  ExitWatchers* owner = watch->owner;
-  close(watch->pidfd);
-  // The env is still alive here, even while tearing down: Node frees it only after the async cleanup
-  // hook is removed below, and a reference or async context not released now is never freed.
-  napi_delete_reference(owner->env, watch->callback);
-  napi_async_destroy(owner->env, watch->asyncContext);
-  delete watch;
-  if (--owner->pendingCloses == 0 && owner->tearingDown) {
-    napi_remove_async_cleanup_hook(owner->cleanupHandle);
-    delete owner;
+// The shared poll keeps the loop alive exactly while some watch is referenced.
+void UpdatePollRef(ExitWatchers& owner) {
+  if (owner.poll == nullptr) return;
+  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(owner.poll);
+  if (owner.referenced > 0) {
+    uv_ref(handle);
+  } else {
+    uv_unref(handle);
   }
 }
 
-void StopWatching(ExitWatch* watch) {
-  watch->owner->live.erase(watch->id);
-  watch->owner->pendingCloses++;
-  uv_poll_stop(&watch->poll);
-  uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll), OnClosed);
+// Takes a watch out of the live ones, so that a kill or unref from its callback finds the child gone, and
+// out of the epoll instance (explicitly: a close alone leaves it there while any copy of the fd lives on,
+// as in a child another thread is forking), and closes its pidfd.
+void Forget(ExitWatchers* owner, ExitWatch* watch) {
+  owner->live.erase(watch->id);
+  if (watch->referenced) {
+    owner->referenced--;
+    UpdatePollRef(*owner);
+  }
+  epoll_ctl(owner->epollFd, EPOLL_CTL_DEL, watch->pidfd, nullptr);
+  close(watch->pidfd);
+}
+
+// Frees what a forgotten watch held in the environment, which is still alive even while tearing down
+// (Node frees it only after the async cleanup hook is removed).
+void Release(ExitWatchers* owner, ExitWatch* watch) {
+  napi_delete_reference(owner->env, watch->callback);
+  napi_async_destroy(owner->env, watch->asyncContext);
+  delete watch;
 }
 
 // Calls callback(err, kind, value, coreDumped) through MakeCallback, so nextTicks and promise jobs run
 // after it as after any Node I/O callback; a throw becomes an uncaughtException. This runs inside a
 // libuv callback: no C++ exception may leave it (that is std::terminate), including the ones N-API
 // calls raise while a worker's environment is shutting down and can no longer run JavaScript.
-void Deliver(ExitWatch* watch, int reapError, int status) {
-  Napi::Env env(watch->owner->env);
+void Deliver(ExitWatchers* owner, ExitWatch* watch, int reapError, int status) {
+  Napi::Env env(owner->env);
   // Opened outside the try: the caught Napi::Error reads its value through a reference, which needs a
   // live scope (without one V8 aborts the process).
   napi_handle_scope scope;
@@ -145,19 +161,48 @@ void Deliver(ExitWatch* watch, int reapError, int status) {
   napi_close_handle_scope(env, scope);
 }
 
+// The epoll instance is readable: reap each child whose pidfd is, and report its exit. Level-triggered, so
+// what one call leaves (more than a batch, a child not yet reapable) comes back at the next loop turn.
 void OnReadable(uv_poll_t* handle, int status, int events) {
-  ExitWatch* watch = static_cast<ExitWatch*>(handle->data);
-  int waitStatus = 0;
-  pid_t reaped = core::ReapChild(watch->pidfd, watch->pid, &waitStatus, WNOHANG);
-  if (reaped == 0) return;  // not a zombie yet: keep polling
-  // -ECHILD: someone else reaped it (a waitpid(pid) call). By pidfd, not by pid: its pid may already be
-  // another child's, whose status is not ours to take.
-  int reapError = reaped < 0 ? reaped : 0;
-  // uv_close frees the watch only from its close callback, in a later loop phase: still valid below.
-  bool deliverable = !watch->owner->tearingDown;
-  watch->owner->handedFds.erase(watch->pid);  // by now JavaScript has long wrapped them
-  StopWatching(watch);
-  if (deliverable) Deliver(watch, reapError, waitStatus);
+  ExitWatchers* owner = static_cast<ExitWatchers*>(handle->data);
+  struct epoll_event ready[64];
+  int count = core::RetryOnEintr([&] { return epoll_wait(owner->epollFd, ready, 64, 0); });
+  for (int i = 0; i < count; i++) {
+    // Looked up again for each: a callback below runs JavaScript, which may watch new children.
+    auto found = owner->live.find(ready[i].data.u32);
+    if (found == owner->live.end()) continue;
+    ExitWatch* watch = found->second;
+    int waitStatus = 0;
+    pid_t reaped = core::ReapChild(watch->pidfd, watch->pid, &waitStatus, WNOHANG);
+    if (reaped == 0) continue;  // not a zombie yet: keep polling
+    // -ECHILD: someone else reaped it (a waitpid(pid) call). By pidfd, not by pid: its pid may already be
+    // another child's, whose status is not ours to take.
+    int reapError = reaped < 0 ? reaped : 0;
+    owner->handedFds.erase(watch->pid);  // by now JavaScript has long wrapped them
+    Forget(owner, watch);
+    if (!owner->tearingDown) Deliver(owner, watch, reapError, waitStatus);
+    Release(owner, watch);
+  }
+}
+
+// The epoll instance and its poll, made with the first watch. 0 or a negative errno.
+int StartPolling(ExitWatchers& owner) {
+  if (owner.poll != nullptr) return 0;
+  int epollFd = epoll_create1(EPOLL_CLOEXEC);
+  if (epollFd < 0) return -errno;
+  uv_poll_t* poll = new uv_poll_t;
+  int result = uv_poll_init(owner.loop, poll, epollFd);
+  if (result != 0) {
+    delete poll;
+    close(epollFd);
+    return result;  // libuv's errors are negative errnos on Linux
+  }
+  poll->data = &owner;
+  owner.epollFd = epollFd;
+  owner.poll = poll;
+  uv_poll_start(poll, UV_READABLE, OnReadable);
+  UpdatePollRef(owner);
+  return 0;
 }
 
 // watchExit(pid, pidfd, callback) -> id, or a negative errno when the pidfd cannot be polled. Owns the
@@ -175,28 +220,32 @@ Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   }
   if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "callback must be a function");
   ExitWatchers& owner = Watchers(env);
-  ExitWatch* watch = new ExitWatch{};
-  watch->owner = &owner;
-  watch->pid = static_cast<pid_t>(pidNumber);
-  watch->pidfd = static_cast<int>(pidfdNumber);
-  int initResult = uv_poll_init(owner.loop, &watch->poll, watch->pidfd);
-  if (initResult != 0) {
-    ForgetChild(env, watch->pid);
-    core::SignalUnreapedChild(watch->pidfd, watch->pid, SIGKILL);
-    ReapInBackground(watch->pid, watch->pidfd);
-    delete watch;
-    return Napi::Number::New(env, initResult);  // libuv's errors are negative errnos on Linux
+  pid_t pid = static_cast<pid_t>(pidNumber);
+  int pidfd = static_cast<int>(pidfdNumber);
+  uint32_t id = owner.nextId++;
+  int result = StartPolling(owner);
+  if (result == 0) {
+    struct epoll_event event = {};
+    event.events = EPOLLIN;
+    event.data.u32 = id;
+    if (epoll_ctl(owner.epollFd, EPOLL_CTL_ADD, pidfd, &event) != 0) result = -errno;
   }
-  watch->poll.data = watch;
-  watch->id = owner.nextId++;
+  if (result != 0) {
+    ForgetChild(env, pid);
+    core::SignalUnreapedChild(pidfd, pid, SIGKILL);
+    ReapInBackground(pid, pidfd);
+    return Napi::Number::New(env, result);
+  }
+  ExitWatch* watch = new ExitWatch{id, pid, pidfd, true, nullptr, nullptr};
   napi_create_reference(env, info[2], 1, &watch->callback);
   // No resource object of ours: Node then makes one and holds it for the context's life. One passed in is
   // held weakly, and a GC before the exit took AsyncLocalStorage's store with it.
   napi_async_init(env, nullptr, Napi::String::New(env, "canfork:ChildExit"), &watch->asyncContext);
-  owner.live[watch->id] = watch;
-  owner.awaitingWatch.erase(watch->pid);
-  uv_poll_start(&watch->poll, UV_READABLE, OnReadable);
-  return Napi::Number::New(env, watch->id);
+  owner.live[id] = watch;
+  owner.referenced++;
+  UpdatePollRef(owner);
+  owner.awaitingWatch.erase(pid);
+  return Napi::Number::New(env, id);
 }
 
 ExitWatch* FindWatch(const Napi::CallbackInfo& info) {
@@ -209,13 +258,11 @@ ExitWatch* FindWatch(const Napi::CallbackInfo& info) {
 Napi::Value SetExitWatchRef(const Napi::CallbackInfo& info) {
   ExitWatch* watch = FindWatch(info);
   bool ref = BoolArg(info, 1, "ref");
-  if (watch != nullptr) {
-    uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&watch->poll);
-    if (ref) {
-      uv_ref(handle);
-    } else {
-      uv_unref(handle);
-    }
+  if (watch != nullptr && watch->referenced != ref) {
+    watch->referenced = ref;
+    ExitWatchers& owner = Watchers(info.Env());
+    owner.referenced += ref ? 1 : -1;
+    UpdatePollRef(owner);
   }
   return info.Env().Undefined();
 }
@@ -233,9 +280,17 @@ Napi::Value SignalWatched(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), -core::SignalUnreapedChild(watch->pidfd, watch->pid, static_cast<int>(signal)));
 }
 
-// Environment teardown (worker exit): close every poll; Node keeps the loop running until the last
-// close callback removes this hook, so uv_loop_close never meets an open handle. Children still running
-// (watched, or spawned and never watched) are reaped in the background.
+void OnPollClosed(uv_handle_t* handle) {
+  ExitWatchers* owner = static_cast<ExitWatchers*>(handle->data);
+  delete reinterpret_cast<uv_poll_t*>(handle);
+  close(owner->epollFd);
+  napi_remove_async_cleanup_hook(owner->cleanupHandle);
+  delete owner;
+}
+
+// Environment teardown (worker exit): every watch ends and the poll closes; Node keeps the loop running
+// until its close callback removes this hook, so uv_loop_close never meets an open handle. Children still
+// running (watched, or spawned and never watched) are reaped in the background.
 void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
   ExitWatchers* owner = static_cast<ExitWatchers*>(data);
   owner->tearingDown = true;
@@ -259,13 +314,17 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
     }
   }
   owner->handedFds.clear();
-  if (owner->live.empty() && owner->pendingCloses == 0) {
+  while (!owner->live.empty()) {
+    ExitWatch* watch = owner->live.begin()->second;
+    Forget(owner, watch);
+    Release(owner, watch);
+  }
+  if (owner->poll == nullptr) {
     napi_remove_async_cleanup_hook(handle);
     delete owner;
     return;
   }
-  auto live = owner->live;
-  for (auto& entry : live) StopWatching(entry.second);
+  uv_close(reinterpret_cast<uv_handle_t*>(owner->poll), OnPollClosed);
 }
 
 }  // namespace
