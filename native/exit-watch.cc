@@ -109,22 +109,22 @@ void UpdatePollRef(ExitWatchers& owner) {
   }
 }
 
-// Takes a watch out of the live ones, so that a kill or unref from its callback finds the child gone, and
-// out of the epoll instance (explicitly: a close alone leaves it there while any copy of the fd lives on,
-// as in a child another thread is forking), and closes its pidfd.
+// Takes a watch out of the live ones, so that a kill or unref from its callback finds the child gone.
 void Forget(ExitWatchers* owner, ExitWatch* watch) {
   owner->live.erase(watch->id);
   if (watch->referenced) {
     owner->referenced--;
     UpdatePollRef(*owner);
   }
-  epoll_ctl(owner->epollFd, EPOLL_CTL_DEL, watch->pidfd, nullptr);
-  close(watch->pidfd);
 }
 
-// Frees what a forgotten watch held in the environment, which is still alive even while tearing down
-// (Node frees it only after the async cleanup hook is removed).
+// Ends a forgotten watch, after its callback (off the way from the exit to JavaScript): its pidfd leaves the
+// epoll instance (explicitly: a close alone leaves it there while any copy of the fd lives on, as in a child
+// another thread is forking) and closes, and what it held in the environment is freed; the environment is
+// still alive even while tearing down (Node frees it only after the async cleanup hook is removed).
 void Release(ExitWatchers* owner, ExitWatch* watch) {
+  epoll_ctl(owner->epollFd, EPOLL_CTL_DEL, watch->pidfd, nullptr);
+  close(watch->pidfd);
   napi_delete_reference(owner->env, watch->callback);
   napi_async_destroy(owner->env, watch->asyncContext);
   delete watch;
