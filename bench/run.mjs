@@ -1,4 +1,4 @@
-// The benchmark harness: `npm run bench` (full, about 6 minutes) or `npm run bench -- --quick` (CI).
+// The benchmark harness: `npm run bench` (full, about 20 minutes on 2 cores) or `npm run bench -- --quick` (CI).
 // Each measurement runs in a fresh process (bench/worker.mjs, the C floor bench/baseline.c, or a peer
 // runtime running bench/peer.mjs) so that one RSS level cannot disturb the next. It fails only when the
 // harness breaks, never on a number. Bun and Deno are installed from the npm registry into a cache
@@ -361,7 +361,7 @@ async function main() {
   const load = watchMachineLoad();
   const baseline = compileBaseline();
   const results = {
-    machine: describeMachine(), mode: quick ? 'quick' : 'full', startedAt: started.toISOString(), source: sourceVersion(),
+    machine: describeMachine(), mode: quick ? 'quick' : 'full', passes: settings.passes, startedAt: started.toISOString(), source: sourceVersion(),
     // Free text from whoever ran it: what else the machine was doing (the load figures below are measured).
     conditions: process.env.CANFORK_BENCH_CONDITIONS ?? null,
     peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, cliScan: null, notes: [],
