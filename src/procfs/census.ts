@@ -3,6 +3,8 @@
 // /proc/PID/status, fs/proc/array.c). The numbers of each level are what alloc_pid() (kernel/pid.c) cannot
 // hand out again in that level's namespace: a task's id, and its process group and session while they live.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants } from 'node:os';
+import { systemError } from '../errors';
 import { ProcfsParseError } from './parse-error';
 import { isVanishedProcess } from './process-file';
 import { listPids } from './processes';
@@ -72,6 +74,10 @@ export function parseCensusStatus(text: string, path?: string): Omit<CensusProce
   const nsPids = hasLevels ? levelList(fields.get('NSpid'), 'NSpid', path) : [pid];
   const nsProcessGroups = hasLevels ? levelList(fields.get('NSpgid'), 'NSpgid', path) : [0];
   const nsSessions = hasLevels ? levelList(fields.get('NSsid'), 'NSsid', path) : [0];
+  // A task reaped while the kernel wrote this text: Pid: still names it (the pid of the /proc inode), but the
+  // NS lines read 0, since task_pid_nr_ns() of a task no longer pid_alive() is 0 (fs/proc/array.c, task_state).
+  // It has gone, as if the read had failed.
+  if (nsPids[0] === 0 && pid !== 0) throw systemError(constants.errno.ESRCH, 'read', path);
   if (nsPids[0] !== pid || nsProcessGroups.length !== nsPids.length || nsSessions.length !== nsPids.length) {
     throw new ProcfsParseError('NSpid, NSpgid and NSsid disagree', path);
   }
