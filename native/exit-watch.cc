@@ -109,13 +109,22 @@ void UpdatePollRef(ExitWatchers& owner) {
   }
 }
 
+// Sets whether a watch keeps the loop alive (ChildProcess.ref/unref), keeping the owner's count with it.
+void SetReferenced(ExitWatchers& owner, ExitWatch* watch, bool ref) {
+  if (watch->referenced == ref) return;
+  watch->referenced = ref;
+  if (ref) {
+    owner.referenced++;
+  } else {
+    owner.referenced--;
+  }
+  UpdatePollRef(owner);
+}
+
 // Takes a watch out of the live ones, so that a kill or unref from its callback finds the child gone.
 void Forget(ExitWatchers* owner, ExitWatch* watch) {
   owner->live.erase(watch->id);
-  if (watch->referenced) {
-    owner->referenced--;
-    UpdatePollRef(*owner);
-  }
+  SetReferenced(*owner, watch, false);
 }
 
 // Ends a forgotten watch, after its callback (off the way from the exit to JavaScript): its pidfd leaves the
@@ -236,14 +245,13 @@ Napi::Value WatchExit(const Napi::CallbackInfo& info) {
     ReapInBackground(pid, pidfd);
     return Napi::Number::New(env, result);
   }
-  ExitWatch* watch = new ExitWatch{id, pid, pidfd, true, nullptr, nullptr};
+  ExitWatch* watch = new ExitWatch{id, pid, pidfd, false, nullptr, nullptr};
   napi_create_reference(env, info[2], 1, &watch->callback);
   // No resource object of ours: Node then makes one and holds it for the context's life. One passed in is
   // held weakly, and a GC before the exit took AsyncLocalStorage's store with it.
   napi_async_init(env, nullptr, Napi::String::New(env, "canfork:ChildExit"), &watch->asyncContext);
   owner.live[id] = watch;
-  owner.referenced++;
-  UpdatePollRef(owner);
+  SetReferenced(owner, watch, true);
   owner.awaitingWatch.erase(pid);
   return Napi::Number::New(env, id);
 }
@@ -258,12 +266,7 @@ ExitWatch* FindWatch(const Napi::CallbackInfo& info) {
 Napi::Value SetExitWatchRef(const Napi::CallbackInfo& info) {
   ExitWatch* watch = FindWatch(info);
   bool ref = BoolArg(info, 1, "ref");
-  if (watch != nullptr && watch->referenced != ref) {
-    watch->referenced = ref;
-    ExitWatchers& owner = Watchers(info.Env());
-    owner.referenced += ref ? 1 : -1;
-    UpdatePollRef(owner);
-  }
+  if (watch != nullptr) SetReferenced(Watchers(info.Env()), watch, ref);
   return info.Env().Undefined();
 }
 
