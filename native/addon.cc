@@ -26,9 +26,7 @@ void MakePropertyKeys(Napi::Env env, AddonState& state) {
 
 }  // namespace
 
-Napi::String PropertyKey(Napi::Env env, Key key) {
-  return State(env).keys.Value().Get(static_cast<uint32_t>(key)).As<Napi::String>();
-}
+PropertyKeys::PropertyKeys(Napi::Env env) : keys_(State(env).keys.Value()) {}
 
 double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsNumber()) {

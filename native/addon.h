@@ -41,8 +41,15 @@ struct AddonState {
 
 AddonState& State(Napi::Env env);
 
-// The instance's string for `key`, to pass to Napi::Object::Get and Set.
-Napi::String PropertyKey(Napi::Env env, Key key);
+// The instance's property-name strings, fetched once for a call that reads or writes several.
+class PropertyKeys {
+ public:
+  explicit PropertyKeys(Napi::Env env);
+  Napi::String operator[](Key key) const { return keys_.Get(static_cast<uint32_t>(key)).As<Napi::String>(); }
+
+ private:
+  Napi::Array keys_;
+};
 
 // Number.MAX_SAFE_INTEGER: lengths and limits above it cannot cross from JavaScript exactly.
 constexpr double kMaxSafeInteger = 9007199254740991.0;

@@ -10,27 +10,40 @@
 namespace canfork {
 namespace {
 
-Napi::Value Field(Napi::Env env, Napi::Object plan, Key key) { return plan.Get(PropertyKey(env, key)); }
+// Reads the fields of one plan object, with the instance's key strings fetched once.
+class PlanReader {
+ public:
+  PlanReader(Napi::Env env, Napi::Object plan) : env_(env), plan_(plan), keys_(env) {}
 
-std::string FieldName(Napi::Env env, Key key) { return "plan." + PropertyKey(env, key).Utf8Value(); }
+  Napi::Value Field(Key key) const { return plan_.Get(keys_[key]); }
 
-Napi::Array ArrayField(Napi::Env env, Napi::Object plan, Key key) {
-  Napi::Value value = Field(env, plan, key);
-  if (!value.IsArray()) throw Napi::TypeError::New(env, FieldName(env, key) + " must be an array");
-  return value.As<Napi::Array>();
-}
+  bool Flag(Key key) const { return Field(key).ToBoolean().Value(); }
 
-// An integer field in [min, max]; `fallback` when the field is undefined and optional.
-int64_t IntegerField(Napi::Env env, Napi::Object plan, Key key, int64_t min, int64_t max, bool optional, int64_t fallback) {
-  Napi::Value value = Field(env, plan, key);
-  if (optional && value.IsUndefined()) return fallback;
-  if (!value.IsNumber()) throw Napi::TypeError::New(env, FieldName(env, key) + " must be a number");
-  double number = value.As<Napi::Number>().DoubleValue();
-  if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || std::floor(number) != number) {
-    throw Napi::RangeError::New(env, FieldName(env, key) + " is out of range");
+  Napi::Array ArrayField(Key key) const {
+    Napi::Value value = Field(key);
+    if (!value.IsArray()) throw Napi::TypeError::New(env_, FieldName(key) + " must be an array");
+    return value.As<Napi::Array>();
   }
-  return static_cast<int64_t>(number);
-}
+
+  // An integer field in [min, max]; `fallback` when the field is undefined and optional.
+  int64_t IntegerField(Key key, int64_t min, int64_t max, bool optional, int64_t fallback) const {
+    Napi::Value value = Field(key);
+    if (optional && value.IsUndefined()) return fallback;
+    if (!value.IsNumber()) throw Napi::TypeError::New(env_, FieldName(key) + " must be a number");
+    double number = value.As<Napi::Number>().DoubleValue();
+    if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || std::floor(number) != number) {
+      throw Napi::RangeError::New(env_, FieldName(key) + " is out of range");
+    }
+    return static_cast<int64_t>(number);
+  }
+
+ private:
+  std::string FieldName(Key key) const { return "plan." + keys_[key].Utf8Value(); }
+
+  Napi::Env env_;
+  Napi::Object plan_;
+  PropertyKeys keys_;
+};
 
 // Embedded NULs were refused in TypeScript; re-checked here, since execve would cut the string there.
 void ReadStrings(Napi::Env env, Napi::Array array, std::vector<std::string>& storage) {
@@ -55,24 +68,24 @@ rlim_t LimitValue(Napi::Env env, Napi::Value value) {
 
 core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   if (!value.IsObject()) throw Napi::TypeError::New(env, "plan must be an object");
-  Napi::Object object = value.As<Napi::Object>();
+  PlanReader reader(env, value.As<Napi::Object>());
   core::SpawnPlan plan;
-  ReadStrings(env, ArrayField(env, object, Key::kCandidates), plan.candidates);
-  ReadStrings(env, ArrayField(env, object, Key::kArgv), plan.argv);
+  ReadStrings(env, reader.ArrayField(Key::kCandidates), plan.candidates);
+  ReadStrings(env, reader.ArrayField(Key::kArgv), plan.argv);
   // envp null: this process's environment, environ itself (JavaScript passes null only on the main thread,
   // where process.env is environ), which saves building KEY=value strings in JavaScript and copying here.
-  if (Field(env, object, Key::kEnvp).IsNull()) {
+  if (reader.Field(Key::kEnvp).IsNull()) {
     plan.inheritEnvironment = true;
   } else {
-    ReadStrings(env, ArrayField(env, object, Key::kEnvp), plan.envp);
+    ReadStrings(env, reader.ArrayField(Key::kEnvp), plan.envp);
   }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
-  Napi::Value cwd = Field(env, object, Key::kCwd);
+  Napi::Value cwd = reader.Field(Key::kCwd);
   if (cwd.IsString()) {
     plan.cwd = cwd.As<Napi::String>().Utf8Value();
     plan.hasCwd = true;
   }
-  Napi::Array stdio = ArrayField(env, object, Key::kStdio);
+  Napi::Array stdio = reader.ArrayField(Key::kStdio);
   for (uint32_t i = 0; i < stdio.Length(); i++) {
     Napi::Value spec = stdio.Get(i);
     if (!spec.IsNumber()) throw Napi::TypeError::New(env, "plan.stdio entries must be numbers");
@@ -82,12 +95,12 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
     }
     plan.stdio.push_back(static_cast<int>(number));
   }
-  plan.uid = IntegerField(env, object, Key::kUid, -1, 0xfffffffe, false, -1);
-  plan.gid = IntegerField(env, object, Key::kGid, -1, 0xfffffffe, false, -1);
-  plan.newSession = Field(env, object, Key::kNewSession).ToBoolean().Value();
-  plan.newProcessGroup = Field(env, object, Key::kNewProcessGroup).ToBoolean().Value();
-  plan.keepPipesOnExecError = Field(env, object, Key::kKeepPipesOnExecError).ToBoolean().Value();
-  Napi::Array limits = ArrayField(env, object, Key::kRlimits);  // flat [resource, soft, hard, ...]
+  plan.uid = reader.IntegerField(Key::kUid, -1, 0xfffffffe, false, -1);
+  plan.gid = reader.IntegerField(Key::kGid, -1, 0xfffffffe, false, -1);
+  plan.newSession = reader.Flag(Key::kNewSession);
+  plan.newProcessGroup = reader.Flag(Key::kNewProcessGroup);
+  plan.keepPipesOnExecError = reader.Flag(Key::kKeepPipesOnExecError);
+  Napi::Array limits = reader.ArrayField(Key::kRlimits);  // flat [resource, soft, hard, ...]
   if (limits.Length() % 3 != 0) throw Napi::RangeError::New(env, "plan.rlimits must hold triples");
   for (uint32_t i = 0; i + 2 < limits.Length(); i += 3) {
     Napi::Value resource = limits.Get(i);
@@ -97,8 +110,8 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
     plan.limitResources.push_back(number);
     plan.limits.push_back({LimitValue(env, limits.Get(i + 1)), LimitValue(env, limits.Get(i + 2))});
   }
-  plan.pdeathsig = static_cast<int>(IntegerField(env, object, Key::kPdeathsig, 0, 64, true, 0));
-  plan.cgroupFd = static_cast<int>(IntegerField(env, object, Key::kCgroupFd, -1, INT32_MAX, true, -1));
+  plan.pdeathsig = static_cast<int>(reader.IntegerField(Key::kPdeathsig, 0, 64, true, 0));
+  plan.cgroupFd = static_cast<int>(reader.IntegerField(Key::kCgroupFd, -1, INT32_MAX, true, -1));
   return plan;
 }
 

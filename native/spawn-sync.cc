@@ -45,11 +45,12 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
     output.Set(i, readable ? Napi::Buffer<char>::Copy(env, run.output[i].data(), run.output[i].size()).As<Napi::Value>()
                            : env.Null());
   }
+  PropertyKeys keys(env);
   Napi::Object result = Napi::Object::New(env);
-  result.Set(PropertyKey(env, Key::kPid), Napi::Number::New(env, run.pid));
-  result.Set(PropertyKey(env, Key::kStatus), WaitStatusToJs(env, run.status));
-  result.Set(PropertyKey(env, Key::kOutput), output);
-  result.Set(PropertyKey(env, Key::kError), Napi::Number::New(env, run.error));
+  result.Set(keys[Key::kPid], Napi::Number::New(env, run.pid));
+  result.Set(keys[Key::kStatus], WaitStatusToJs(env, run.status));
+  result.Set(keys[Key::kOutput], output);
+  result.Set(keys[Key::kError], Napi::Number::New(env, run.error));
   return result;
 }
 

@@ -10,14 +10,19 @@
 namespace canfork {
 namespace {
 
+Napi::Array FdsToJs(Napi::Env env, const std::vector<int>& fds) {
+  Napi::Array array = Napi::Array::New(env, fds.size());
+  for (uint32_t i = 0; i < fds.size(); i++) array.Set(i, Napi::Number::New(env, fds[i]));
+  return array;
+}
+
 // Failed exec with plan.keepPipesOnExecError: { error, fds } with the parent ends still open.
 Napi::Value FailureWithPipes(Napi::Env env, const core::SpawnOutcome& outcome) {
   try {
-    Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
-    for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));
+    PropertyKeys keys(env);
     Napi::Object result = Napi::Object::New(env);
-    result.Set(PropertyKey(env, Key::kError), Napi::Number::New(env, outcome.error));
-    result.Set(PropertyKey(env, Key::kFds), fds);
+    result.Set(keys[Key::kError], Napi::Number::New(env, outcome.error));
+    result.Set(keys[Key::kFds], FdsToJs(env, outcome.parentFds));
     return result;
   } catch (...) {
     for (int fd : outcome.parentFds) {
@@ -41,12 +46,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   AwaitWatch(env, outcome.pid, outcome.pidfd, outcome.parentFds);
   try {
-    Napi::Array fds = Napi::Array::New(env, outcome.parentFds.size());
-    for (uint32_t i = 0; i < outcome.parentFds.size(); i++) fds.Set(i, Napi::Number::New(env, outcome.parentFds[i]));
+    PropertyKeys keys(env);
     Napi::Object result = Napi::Object::New(env);
-    result.Set(PropertyKey(env, Key::kPid), Napi::Number::New(env, outcome.pid));
-    result.Set(PropertyKey(env, Key::kPidfd), Napi::Number::New(env, outcome.pidfd));
-    result.Set(PropertyKey(env, Key::kFds), fds);
+    result.Set(keys[Key::kPid], Napi::Number::New(env, outcome.pid));
+    result.Set(keys[Key::kPidfd], Napi::Number::New(env, outcome.pidfd));
+    result.Set(keys[Key::kFds], FdsToJs(env, outcome.parentFds));
     return result;
   } catch (...) {
     // The environment is stopping (a worker being terminated): the result cannot reach JavaScript, so
