@@ -74,14 +74,11 @@ function msSince(startNs) {
 
 /**
  * One round of one async spawner: /bin/true one spawn after another until `budgetMs` is spent (at least
- * `minRuns`), watched by its own event-loop delay histogram. `start` returns the child.
+ * `minRuns`). Nothing else runs on the loop meanwhile, as in the peers' own loops (bench/peer.mjs): the
+ * stall histogram's 1 ms timer wakes the loop about twice per spawn here and added 0.2 ms to each.
+ * `start` returns the child.
  */
-async function asyncSpawnRound(start, budgetMs, minRuns, into) {
-  const histogram = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
-  histogram.enable();
-  // The histogram records nothing at its first tick (no previous tick to measure from): let it tick
-  // before spawning, or a round of one or two slow spawns would show no stall at all.
-  await delay(5 * loopDelayResolutionMs);
+async function latencyRound(start, budgetMs, minRuns, into) {
   const roundStart = process.hrtime.bigint();
   for (let runs = 0; runs < minRuns || msSince(roundStart) < budgetMs; runs++) {
     const spawnStart = process.hrtime.bigint();
@@ -90,17 +87,25 @@ async function asyncSpawnRound(start, budgetMs, minRuns, into) {
     await exitOf(child);
     into.latencyMs.push(msSince(spawnStart));
   }
+}
+
+/** `body` under an event-loop delay histogram: the longest stall it saw, pushed to `into.stallMs`. */
+async function stallRound(body, into) {
+  const histogram = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
+  histogram.enable();
+  // The histogram records nothing at its first tick (no previous tick to measure from): let it tick
+  // before spawning, or a round of one or two slow spawns would show no stall at all.
+  await delay(5 * loopDelayResolutionMs);
+  await body();
   // One more timer tick, so a stall at the end of the round is recorded too.
   await delay(2 * loopDelayResolutionMs);
   histogram.disable();
   into.stallMs.push(Math.max(0, histogram.max / 1e6 - loopDelayResolutionMs));
 }
 
+/** Rejects on the child's 'error' (events.once does), as the peers' exit promises do on a failed spawn. */
 async function exitOf(child) {
-  const [code, signal] = await Promise.race([
-    once(child, 'exit'),
-    once(child, 'error').then(([error]) => { throw error; }),
-  ]);
+  const [code, signal] = await once(child, 'exit');
   if (code !== 0) throw new Error(`/bin/true ended with code ${code}, signal ${signal}`);
 }
 
@@ -108,15 +113,11 @@ async function exitOf(child) {
  * The control for the stall figures: the same histogram over a stretch with no spawn at all, the loop
  * only sleeping on 1 ms timers. What it sees is the machine (other processes holding the cores).
  */
-async function idleRound(budgetMs, into) {
-  const histogram = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
-  histogram.enable();
-  await delay(5 * loopDelayResolutionMs);
-  const roundStart = process.hrtime.bigint();
-  while (msSince(roundStart) < budgetMs) await delay(1);
-  await delay(2 * loopDelayResolutionMs);
-  histogram.disable();
-  into.stallMs.push(Math.max(0, histogram.max / 1e6 - loopDelayResolutionMs));
+function idleRound(budgetMs, into) {
+  return stallRound(async () => {
+    const roundStart = process.hrtime.bigint();
+    while (msSince(roundStart) < budgetMs) await delay(1);
+  }, into);
 }
 
 function spawnSyncTrue() {
@@ -161,9 +162,12 @@ async function timeSpawners(spawners, withSync, budgetMs, rounds, minRuns = 5) {
   samples.idle = { stallMs: [] };
   const runsPerRound = Math.ceil(minRuns / rounds);
   for (let round = 0; round < rounds; round++) {
-    await idleRound(Math.min(budgetMs / rounds, 300), samples.idle);
+    // The stall is watched in rounds of its own, as long as the idle round that is its control.
+    const stallBudgetMs = Math.min(budgetMs / rounds, 300);
+    await idleRound(stallBudgetMs, samples.idle);
     for (const [name, start] of Object.entries(spawners)) {
-      await asyncSpawnRound(start, budgetMs / rounds, runsPerRound, samples[name]);
+      await latencyRound(start, budgetMs / rounds, runsPerRound, samples[name]);
+      await stallRound(() => latencyRound(start, stallBudgetMs, 1, { callMs: [], latencyMs: [] }), samples[name]);
     }
     if (samples.canforkSync) syncSpawnRound(budgetMs / rounds, runsPerRound, samples.canforkSync);
   }
@@ -267,9 +271,9 @@ async function measureCalls({ microTimeMs }) {
   return { perCallMs };
 }
 
-/** Resolves once `child` has emitted 'spawn' (or rejects on 'error'). */
+/** Resolves once `child` has emitted 'spawn'; rejects on 'error' (events.once does). */
 function spawned(child) {
-  return Promise.race([once(child, 'spawn'), once(child, 'error').then(([error]) => { throw error; })]);
+  return once(child, 'spawn');
 }
 
 function collectGarbage() {
