@@ -239,6 +239,8 @@ async function measureRssLevel(rssBytes, baseline, peers, results) {
       log(`RSS ${levelGiB} GiB, pass ${index + 1}/${passes}: ${what}`);
       const result = await run(index);
       checkResident(`${name} at ${levelGiB} GiB`, rssBytes, result.residentBytes);
+      // and still resident once the spawns are done (a runtime's GC may free what its code no longer reads)
+      if (result.residentBytesAfter !== undefined) checkResident(`${name} at ${levelGiB} GiB, after its spawns`, rssBytes, result.residentBytesAfter);
       runs[name].push(result);
     }
   }
