@@ -56,6 +56,9 @@ How it measures:
   one-page \`mmap\`s that alternate \`noreserve\` so neighbours cannot merge; "VMAs" is what maps counted.
 - Call overhead: tinybench over batches of calls against a C loop of the same syscalls (\`tryAllocate\` and
   \`mmap().unmap()\` both come down to one mmap+munmap of 1 GiB).
+- Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn;
+  \`node bench/spawn-sched.mjs\` gives, from \`perf sched\` (it needs perf and root), how long the parent and the
+  child each run per spawn, for canfork and for Bun: before the clone, until exec, after exec, and the program.
 - Each figure is the median with the p99 (nearest rank) and the sample count; \`latest.json\` keeps min and max too.
   The plots are log–log: points are medians, whiskers run from the minimum to the p99.
 ${conditions}

@@ -1,0 +1,113 @@
+// Where spawn to exit goes, from the scheduler's own record: `node bench/spawn-sched.mjs [spawns]`.
+// Needs perf (Debian: linux-perf) and root or kernel.perf_event_paranoid ≤ 1. It runs a loop of /bin/true
+// spawns (stdio ignored, one after another) under `perf sched record`: canfork's spawn in Node, and Bun.spawn
+// when `npm run bench` has installed Bun (or $CANFORK_BENCH_BUN names it). From `perf sched timehist` it
+// takes, per spawn, how long each side ran on a CPU:
+//   parent, exit → clone: from the child's exit waking the parent to the next spawn's clone (the exit reaching
+//     JavaScript, the await, the next spawn up to the clone);
+//   child, clone → exec: the new child until exec lets the vfork parent go (for Bun its signal resets too);
+//   parent, after exec: from that wake-up until the parent sleeps again (the rest of the spawn call, the
+//     return to the event loop);
+//   child, exec → exit: /bin/true itself, the dynamic loader and libc start-up.
+// Where the kernel keeps parent and child on one CPU (it did on the 2-core machine of the README), these run one
+// after another, so every microsecond of them is in the spawn-to-exit time. Prints one JSON object; times in µs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const spawns = Number(process.argv[2] ?? 1000);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bun = process.env.CANFORK_BENCH_BUN
+  ?? path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'canfork', 'bench-peers', 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
+
+const loops = {
+  canfork: [process.execPath, `const canfork = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
+const { once } = require('node:events');
+(async () => { for (let i = 0; i < ${spawns}; i++) await once(canfork.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit'); })();`, 'cjs'],
+  ...(existsSync(bun) ? {
+    bun: [bun, `for (let i = 0; i < ${spawns}; i++) await Bun.spawn(['/bin/true'], { stdio: ['ignore', 'ignore', 'ignore'] }).exited;`, 'mjs'],
+  } : {}),
+};
+
+/** `perf sched timehist` rows with run times: { endUs, cpu, comm, tid, runUs }, in time order. */
+function timehistRows(text) {
+  const rows = [];
+  for (const line of text.split('\n')) {
+    const match = /^\s*([\d.]+)\s+\[(\d+)\]\s+(.+)\[(\d+)(?:\/\d+)?\]\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s*$/.exec(line);
+    if (match) {
+      rows.push({ endUs: Number(match[1]) * 1e6, cpu: Number(match[2]), comm: match[3].trim(), tid: Number(match[4]), runUs: Number(match[5]) * 1000 });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Each spawn's time on a CPU, split as the header says. A child is a thread that became /bin/true; its turns
+ * (preempted ones too) are summed, and each parent turn counts towards the phase in which it ended.
+ */
+function splitTurns(rows) {
+  const children = new Map(); // tid -> { first turn's end, exec (last turn before /bin/true), exit, runs }
+  for (const row of rows) {
+    if (row.comm !== 'true') continue;
+    const child = children.get(row.tid) ?? { start: Infinity, exec: Infinity, exit: 0, beforeExec: 0, program: 0, cpus: new Set() };
+    child.exit = row.endUs;
+    child.program += row.runUs;
+    children.set(row.tid, child);
+  }
+  for (const row of rows) {
+    const child = children.get(row.tid);
+    if (!child || row.comm === 'true') continue;
+    child.start = Math.min(child.start, row.endUs);
+    child.exec = row.endUs;
+    child.beforeExec += row.runUs;
+    child.cpus.add(row.cpu);
+  }
+  // The parent: the thread with the most turns among those that never became /bin/true.
+  const turns = new Map();
+  for (const row of rows) if (!children.has(row.tid)) turns.set(row.tid, (turns.get(row.tid) ?? 0) + 1);
+  const parent = [...turns].sort((x, y) => y[1] - x[1])[0][0];
+  const parentRows = rows.filter((row) => row.tid === parent);
+  const ordered = [...children.values()].filter((child) => child.start !== Infinity).sort((x, y) => x.start - y.start);
+  const ranSum = (from, to) => parentRows.filter((row) => row.endUs > from && row.endUs <= to).reduce((sum, row) => sum + row.runUs, 0);
+  const parts = { 'parent, exit → clone': [], 'child, clone → exec': [], 'parent, after exec': [], 'child, exec → exit': [] };
+  let sameCpu = 0;
+  ordered.forEach((child, index) => {
+    parts['child, clone → exec'].push(child.beforeExec);
+    parts['child, exec → exit'].push(child.program);
+    parts['parent, after exec'].push(ranSum(child.exec, child.exit));
+    const next = ordered[index + 1];
+    if (next) parts['parent, exit → clone'].push(ranSum(child.exit, next.start));
+    const parentCpu = parentRows.findLast((row) => row.endUs <= child.start)?.cpu;
+    if (child.cpus.size === 1 && child.cpus.has(parentCpu)) sameCpu++;
+  });
+  const quantile = (list, q) => Math.round([...list].sort((x, y) => x - y)[Math.floor(q * (list.length - 1))]);
+  return {
+    childOnParentCpu: Number((sameCpu / Math.max(1, ordered.length)).toFixed(3)),
+    runUs: Object.fromEntries(Object.entries(parts).map(([name, list]) => [name,
+      list.length ? { median: quantile(list, 0.5), p25: quantile(list, 0.25), p75: quantile(list, 0.75), n: list.length } : null])),
+  };
+}
+
+try {
+  execFileSync('perf', ['--version'], { stdio: 'ignore' });
+} catch {
+  process.stderr.write('bench/spawn-sched.mjs needs perf (Debian: apt-get install linux-perf)\n');
+  process.exit(1);
+}
+const directory = mkdtempSync(path.join(tmpdir(), 'canfork-sched-'));
+const results = { spawns };
+try {
+  for (const [name, [runtime, source, extension]] of Object.entries(loops)) {
+    const script = path.join(directory, `${name}.${extension}`);
+    const data = path.join(directory, `${name}.data`);
+    writeFileSync(script, source);
+    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const text = execFileSync('perf', ['sched', 'timehist', '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+    results[name] = splitTurns(timehistRows(text));
+  }
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
+process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
