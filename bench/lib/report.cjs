@@ -211,8 +211,9 @@ function kib(bytes) {
 
 function memoryTable(results) {
   const names = { childProcess: 'child_process.spawn', canfork: 'canfork spawn', register: 'canfork/register child_process.spawn' };
-  return table(['stdio', 'spawner', 'JS heap per child', 'outside the JS heap per child', 'children alive'],
-    (results.memory ?? []).map((row) => [`'${row.stdio}'`, names[row.spawner] ?? row.spawner, kib(row.heapUsedBytes), kib(row.outsideHeapBytes), String(row.children)]));
+  return table(['stdio', 'spawner', 'JS heap per child', 'outside the JS heap per child', 'RSS per child', 'children alive'],
+    (results.memory ?? []).map((row) => [`'${row.stdio}'`, names[row.spawner] ?? row.spawner, kib(row.heapUsedBytes), kib(row.outsideHeapBytes),
+      kib(row.rssBytes), String(row.children)]));
 }
 
 function cliScanLine(results) {
@@ -294,7 +295,9 @@ function markdownReport(results) {
     '### Memory per live child', '',
     'Sleeping children alive at once, the growth of the JS heap in use (after full GCs) and',
     'of what lies outside the JS heap (RSS minus the V8 heap\'s resident pages: native allocations, libuv handles,',
-    'stream buffers), divided by their number:', '', memoryTable(results), '',
+    'stream buffers), and of the whole RSS, divided by their number. The part outside the heap is the difference of',
+    'two larger figures that both move with garbage collection and malloc, so a figure of a few KiB, or one below',
+    'zero, is within its noise:', '', memoryTable(results), '',
     '### `cgroup: true`', '', cgroupLine(results), '',
     '### The CLI\'s scan', '', cliScanLine(results), '',
     '### canFork()', '',

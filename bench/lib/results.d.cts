@@ -46,6 +46,7 @@ export interface MemoryRow {
   heapUsedBytes: number;
   /** RSS minus the V8 heap's resident pages. */
   outsideHeapBytes: number;
+  /** The whole process's RSS. */
   rssBytes: number;
 }
 

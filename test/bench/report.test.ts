@@ -152,6 +152,13 @@ describe('markdownReport and the charts', () => {
     }
   });
 
+  it('gives the memory per live child with the whole RSS beside the heap and the part outside it', () => {
+    const data = { ...results(0.5, 0.3), memory: [
+      { spawner: 'canfork' as const, stdio: 'ignore' as const, children: 200, heapUsedBytes: 1850, outsideHeapBytes: -2500, rssBytes: 3930 },
+    ] };
+    expect(markdownReport(data)).toContain('| \'ignore\' | canfork spawn | 1.81 KiB | -2.44 KiB | 3.84 KiB | 200 |');
+  });
+
   it('places a slower median higher on the log axis', () => {
     const svg = spawnChart(results(0.5, 0.3));
     const medians = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)" r="3.5" fill="#d62728"><title>child_process\.spawn: median ([\d.]+)/g)]
