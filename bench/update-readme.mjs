@@ -40,7 +40,7 @@ How it measures:
 - Spawn latency: \`/bin/true\` with every stdio stream ignored, from the call to the exit, one spawn after another for
   about 3 s per method and level (split over the passes) after 3 warm-up spawns, the methods of one process taking turns in 2
   rounds per pass. Nothing else runs on the loop meanwhile, as in the peers' loops; the event-loop stall is watched
-  in rounds of its own (its histogram's 1 ms timer, running during the timed spawns, made each about 0.2 ms slower).
+  in rounds of its own (its histogram's 1 ms timer would wake the loop during the timed spawns; the peers have none).
   The Node workers await \`once(child, 'exit')\`.
 - Event loop blocked per spawn: the time inside the async spawn call (everything a spawn does on the loop's thread
   before returning), against the time glibc's \`posix_spawn()\` blocks its C caller.
