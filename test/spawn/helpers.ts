@@ -1,5 +1,5 @@
 // Small helpers for the spawn tests: collect a child's output and its events.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 
 export interface Finished {
@@ -31,6 +31,19 @@ export function finished(child: ChildProcess): Promise<Finished> {
 /** This process's open fds. */
 export function openFds(): string[] {
   return readdirSync('/proc/self/fd');
+}
+
+/** This process's open fds, each with what it refers to (its /proc/self/fd link); one closed meanwhile is left out. */
+export function openFdTargets(): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const fd of openFds()) {
+    try {
+      targets.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // closed since the listing (the listing's own directory fd among them)
+    }
+  }
+  return targets;
 }
 
 /** Children of this process that are zombies (exited, not reaped). */

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from '../../src/index';
-import { finished, openFds, zombieChildren } from './helpers';
+import { finished, openFdTargets, zombieChildren } from './helpers';
 
 function exitOf(child: ChildProcess): Promise<[number | null, string | null]> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
@@ -25,7 +25,10 @@ describe('spawn under load', () => {
   it('1000 piped spawns leave no fd and no zombie behind', async () => {
     // The first watch makes the addon instance's epoll fd, which it keeps for its life: counted from after it.
     await finished(spawn('true'));
-    const fdsBefore = openFds().length;
+    const fdsBefore = openFdTargets();
+    // Leaked: an fd not open before, or open as something else. An fd of the runner's that was open before and
+    // closed meanwhile is not a leak (one did in a CI run on Node 24: 25 fds against 26).
+    const leaked = (): string[] => [...openFdTargets()].filter(([fd, target]) => fdsBefore.get(fd) !== target).map(([fd, target]) => `${fd} → ${target}`);
     for (let batch = 0; batch < 20; batch++) {
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => {
         const child = spawn('sh', ['-c', `echo ${batch * 50 + i}`]);
@@ -33,7 +36,7 @@ describe('spawn under load', () => {
       }));
       results.forEach((result, i) => expect(result.stdout).toBe(`${batch * 50 + i}\n`));
     }
-    expect(await settle(() => openFds().length, (count) => count <= fdsBefore)).toBe(fdsBefore);
+    expect(await settle(leaked, (fds) => fds.length === 0)).toEqual([]);
     expect(zombieChildren()).toEqual([]);
   });
 
