@@ -26,8 +26,8 @@ describe('spawn under load', () => {
     // The first watch makes the addon instance's epoll fd, which it keeps for its life: counted from after it.
     await finished(spawn('true'));
     const fdsBefore = openFdTargets();
-    // Leaked: an fd not open before, or open as something else. An fd of the runner's that was open before and
-    // closed meanwhile is not a leak (one did in a CI run on Node 24: 25 fds against 26).
+    // Leaked: an fd not open before, or open as something else. One open before and closed meanwhile is not a
+    // leak (one did in a CI run on Node 24: 25 fds against 26).
     const leaked = (): string[] => [...openFdTargets()].filter(([fd, target]) => fdsBefore.get(fd) !== target).map(([fd, target]) => `${fd} → ${target}`);
     for (let batch = 0; batch < 20; batch++) {
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => {
