@@ -5,12 +5,12 @@
 // directory on first use (never as dependencies of this package); --quick skips them unless --peers.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, watchMachineLoad } from './lib/machine.cjs';
 import { availableBytes, GiB } from './lib/memory.cjs';
+import { peerBinary, peerPackages, peersDirectory } from './lib/peers.cjs';
 import { markdownReport } from './lib/report.cjs';
 import { ratio, round, roundSummary, summarize } from './lib/stats.cjs';
 import { canForkChart, spawnChart } from './lib/charts.cjs';
@@ -25,11 +25,6 @@ const settings = quick
     inFlight: 8, throughputMs: 300, memoryChildren: 50 }
   : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], passes: 3, spawnBudgetMs: 3000, rounds: 6, microTimeMs: 1000, cSpawns: 300, cRounds: 21,
     inFlight: 8, throughputMs: 2000, memoryChildren: 200 };
-// The peers, pinned so that runs compare: the versions issue #16 measured first.
-const peerPackages = {
-  bun: { spec: '@oven/bun-linux-x64@1.4.5', binary: 'node_modules/@oven/bun-linux-x64/bin/bun', env: 'CANFORK_BENCH_BUN' },
-  deno: { spec: 'deno@2.9.6', binary: 'node_modules/@deno/linux-x64-glibc/deno', env: 'CANFORK_BENCH_DENO' },
-};
 // canfork/register's require entry (package.json "exports"): measured once it is built.
 const registerBuilt = existsSync(path.join(benchDir, '..', 'dist', 'register-require.js'));
 // How long one measuring process may take: writing 8 GiB page by page takes seconds on a quiet machine and
@@ -79,11 +74,6 @@ function runJson(file, args, timeoutMs, env = process.env) {
 const runWorker = (request, nodeFlags = []) =>
   runJson(process.execPath, [...nodeFlags, path.join(benchDir, 'worker.mjs'), JSON.stringify(request)], workerTimeoutMs);
 
-/** ~/.cache/canfork/bench-peers (or under $XDG_CACHE_HOME): where `npm install --prefix` puts the peers. */
-function peersDirectory() {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'canfork', 'bench-peers');
-}
-
 function installedVersion(directory, spec) {
   const name = spec.slice(0, spec.lastIndexOf('@'));
   try {
@@ -122,8 +112,8 @@ function preparePeers(results) {
       return peers;
     }
   }
-  for (const [name, pkg] of Object.entries(peerPackages)) {
-    const file = process.env[pkg.env] || path.join(directory, pkg.binary);
+  for (const name of Object.keys(peerPackages)) {
+    const file = peerBinary(name);
     try {
       const version = execFileSync(file, ['--version'], { encoding: 'utf8', timeout: 60_000 }).split('\n')[0].replace(/^deno /, '').trim().split(' ')[0];
       peers[name] = { file, version };

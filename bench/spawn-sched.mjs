@@ -1,5 +1,5 @@
 // Where spawn to exit goes, from the scheduler's own record: `node bench/spawn-sched.mjs [spawns]`.
-// Needs perf (Debian: linux-perf) and root or kernel.perf_event_paranoid ≤ 1. It runs a loop of /bin/true
+// Needs perf (Debian: linux-perf), run as root (it records scheduler tracepoints). It runs a loop of /bin/true
 // spawns (stdio ignored, one after another) under `perf sched record`: canfork's spawn in Node, and Bun.spawn
 // when `npm run bench` has installed Bun (or $CANFORK_BENCH_BUN names it). From `perf sched timehist` it
 // takes, per spawn, how long each side ran on a CPU:
@@ -13,14 +13,14 @@
 // after another, so every microsecond of them is in the spawn-to-exit time. Prints one JSON object; times in µs.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peerBinary } from './lib/peers.cjs';
 
 const spawns = Number(process.argv[2] ?? 1000);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bun = process.env.CANFORK_BENCH_BUN
-  ?? path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'canfork', 'bench-peers', 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
+const bun = peerBinary('bun');
 
 const loops = {
   canfork: [process.execPath, `const canfork = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
