@@ -33,12 +33,12 @@ export function openFds(): string[] {
   return readdirSync('/proc/self/fd');
 }
 
-/** This process's open fds, each with what it refers to (its /proc/self/fd link); one closed meanwhile is left out. */
-export function openFdTargets(): Map<string, string> {
+/** A process's open fds, each with what it refers to (its /proc/PID/fd link); one closed meanwhile is left out. */
+export function openFdTargets(pid: number | 'self' = 'self'): Map<string, string> {
   const targets = new Map<string, string>();
-  for (const fd of openFds()) {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
-      targets.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+      targets.set(fd, readlinkSync(`/proc/${pid}/fd/${fd}`));
     } catch {
       // closed since the listing (the listing's own directory fd among them)
     }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getrlimit, spawn, spawnSync, type SpawnOptions } from '../../src/index';
-import { finished, statFields } from './helpers';
+import { finished, openFdTargets, statFields } from './helpers';
 import { requireRoot } from '../helpers/requirements';
 
 const isRoot = !requireRoot('spawns with uid and gid of another user').skip;
@@ -111,8 +111,7 @@ describe('spawn options seen from the child', () => {
     const file = path.join(scratch, 'fd-out');
     const fd = openSync(file, 'w');
     try {
-      const table = await whileRunning({ stdio: ['pipe', 'ignore', 'inherit', 'ignore', fd] }, (pid) =>
-        Object.fromEntries(readdirSync(`/proc/${pid}/fd`).map((entry) => [entry, readlinkSync(`/proc/${pid}/fd/${entry}`)])));
+      const table = await whileRunning({ stdio: ['pipe', 'ignore', 'inherit', 'ignore', fd] }, (pid) => Object.fromEntries(openFdTargets(pid)));
       expect(Object.keys(table)).toEqual(await childProcessFds(['pipe', 'ignore', 'inherit', 'ignore', fd]));
       expect(Object.keys(table).slice(0, 4)).toEqual(['0', '1', '2', '4']);
       expect(table['0']).toMatch(/^socket:/);
