@@ -59,6 +59,9 @@ How it measures:
 - Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn;
   \`node bench/spawn-sched.mjs\` gives, from \`perf sched\` (it needs perf and root), how long the parent and the
   child each run per spawn, for canfork and for Bun: before the clone, until exec, after exec, and the program.
+  \`node bench/spawn-cpu.mjs\` reads, with no tracer attached, how long the spawning thread runs per spawn (on a CPU
+  and waiting for one, user and system) and what the process's other threads add: canfork's spawn, register, the
+  addon alone without ChildProcess, and Bun.
 - Each figure is the median with the p99 (nearest rank) and the sample count; \`latest.json\` keeps min and max too.
   The plots are log–log: points are medians, whiskers run from the minimum to the p99.
 ${conditions}
