@@ -20,17 +20,13 @@ const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
 const { native } = require('../dist/binding.js');
 const { envPairsOf, normalizeSpawnArguments } = require('../dist/spawn/normalize.js');
-const { buildPlan, stdioPlan } = require('../dist/spawn/plan.js');
+const { trueSpawnPlan } = require('./lib/true-plan.cjs');
 
 const rounds = Number(process.argv[2] ?? 15);
-const ignored = [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }];
 const pairs = envPairsOf(undefined);
-const nodeOptions = { file: '/bin/true', args: ['/bin/true'], envPairs: pairs, stdio: ignored };
-const extras = { processGroup: false, rlimits: [] };
 
 function nativeSpawnAndReap(envPairs) {
-  const plan = { ...buildPlan({ ...nodeOptions, envPairs: envPairs ?? [] }, stdioPlan(ignored), extras), ...(envPairs === null ? { envp: null } : {}) };
-  const result = native.spawn(plan);
+  const result = native.spawn(trueSpawnPlan(envPairs));
   if (typeof result === 'number' || 'errno' in result) throw new Error(`native spawn failed: ${JSON.stringify(result)}`);
   native.waitpid(result.pid, false);
   for (const fd of [result.pidfd, ...result.fds]) if (fd >= 0) require('node:fs').closeSync(fd);
@@ -39,7 +35,7 @@ function nativeSpawnAndReap(envPairs) {
 const pieces = {
   'environment pairs': { batch: 200, run: () => envPairsOf(undefined) },
   normalize: { batch: 200, run: () => normalizeSpawnArguments('/bin/true', [], { stdio: 'ignore' }) },
-  plan: { batch: 200, run: () => buildPlan(nodeOptions, stdioPlan(ignored), extras) },
+  plan: { batch: 200, run: () => trueSpawnPlan(pairs) },
   'native spawn': { batch: 10, run: () => nativeSpawnAndReap(pairs) },
   'native spawn, empty environment': { batch: 10, run: () => nativeSpawnAndReap([]) },
   'native spawn, inherited environment': { batch: 10, run: () => nativeSpawnAndReap(null) },

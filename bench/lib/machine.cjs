@@ -19,11 +19,15 @@ function machineTicks() {
   return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
 }
 
+/** The numbers of a /proc/…/stat file after the command name: [0] is the state, [11] utime, [12] stime. */
+function statFields(file) {
+  const stat = readFileSync(file, 'latin1');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
 /** CPU ticks of this process and of its reaped children (utime, stime, cutime, cstime of /proc/self/stat). */
 function ownTicks() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields.slice(11, 15).map(Number).reduce((a, b) => a + b, 0);
+  return statFields('/proc/self/stat').slice(11, 15).reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -51,4 +55,4 @@ function watchMachineLoad() {
   };
 }
 
-module.exports = { describeMachine, watchMachineLoad };
+module.exports = { describeMachine, statFields, watchMachineLoad };

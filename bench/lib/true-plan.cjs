@@ -1,0 +1,14 @@
+// The addon's spawn plan of /bin/true with every stdio stream ignored, as canfork's spawn builds it (from dist/):
+// for the bench scripts that time the addon without ChildProcess.
+const { buildPlan, stdioPlan } = require('../../dist/spawn/plan.js');
+
+const ignored = [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }];
+const extras = { processGroup: false, rlimits: [] };
+
+/** `KEY=value` pairs for the child, or null: this process's environment (envp null, as spawn() on the main thread). */
+function trueSpawnPlan(envPairs) {
+  const plan = buildPlan({ file: '/bin/true', args: ['/bin/true'], envPairs: envPairs ?? [], stdio: ignored }, stdioPlan(ignored), extras);
+  return envPairs === null ? { ...plan, envp: null } : plan;
+}
+
+module.exports = { trueSpawnPlan };
