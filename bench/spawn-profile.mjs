@@ -19,11 +19,13 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
 const { native } = require('../dist/binding.js');
-const { envPairsOf, normalizeSpawnArguments } = require('../dist/spawn/normalize.js');
+const { copyEnvironment, normalizeSpawnArguments } = require('../dist/spawn/normalize.js');
 const { trueSpawnPlan } = require('./lib/true-plan.cjs');
 
 const rounds = Number(process.argv[2] ?? 15);
-const pairs = envPairsOf(undefined);
+// The explicit copy Node builds: envPairsOf(undefined) on the main thread is only a marker for "inherited",
+// which left "environment pairs" timing nothing and "native spawn" passing no pairs.
+const pairs = copyEnvironment(undefined);
 
 function nativeSpawnAndReap(envPairs) {
   const result = native.spawn(trueSpawnPlan(envPairs));
@@ -33,7 +35,7 @@ function nativeSpawnAndReap(envPairs) {
 }
 
 const pieces = {
-  'environment pairs': { batch: 200, run: () => envPairsOf(undefined) },
+  'environment pairs': { batch: 200, run: () => copyEnvironment(undefined) },
   normalize: { batch: 200, run: () => normalizeSpawnArguments('/bin/true', [], { stdio: 'ignore' }) },
   plan: { batch: 200, run: () => trueSpawnPlan(pairs) },
   'native spawn': { batch: 10, run: () => nativeSpawnAndReap(pairs) },
