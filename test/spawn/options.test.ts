@@ -25,13 +25,16 @@ function execCompleted(pid: number): boolean {
   return readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('nanosleep');
 }
 
+/** A process's open fd numbers, in ascending order. */
+const fdNumbers = (pid: number): string[] => readdirSync(`/proc/${pid}/fd`).sort((a, b) => Number(a) - Number(b));
+
 // The fd table child_process gives a running `sleep` with these stdio options: the reference, since fds
 // this process inherited without FD_CLOEXEC stay open in both (libuv closes nothing above stdio).
 async function childProcessFds(stdio: childProcess.StdioOptions): Promise<string[]> {
   const child = childProcess.spawn('sleep', ['30'], { stdio });
   await new Promise((resolve) => child.once('spawn', resolve));
   while (!execCompleted(child.pid!)) await new Promise((resolve) => setTimeout(resolve, 5));
-  const fds = readdirSync(`/proc/${child.pid}/fd`).sort((a, b) => Number(a) - Number(b));
+  const fds = fdNumbers(child.pid!);
   child.kill();
   await new Promise((resolve) => child.once('close', resolve));
   return fds;
@@ -98,7 +101,7 @@ describe('spawn options seen from the child', () => {
   it('the child fd table is child_process\'s: 0, 1, 2, none of our CLOEXEC fds', async () => {
     const extra = openSync(__filename, 'r');
     try {
-      const fds = await whileRunning({}, (pid) => readdirSync(`/proc/${pid}/fd`).sort((a, b) => Number(a) - Number(b)));
+      const fds = await whileRunning({}, fdNumbers);
       expect(fds).toEqual(await childProcessFds('pipe'));
       expect(fds.slice(0, 3)).toEqual(['0', '1', '2']);
       expect(fds).not.toContain(String(extra));
