@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/vfork.h"
+
 #if !defined(NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS)
 #error "build with NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS (binding.gyp, CMakeLists.txt)"
 #endif
@@ -37,6 +39,8 @@ struct AddonState {
   double* rlimitPairData = nullptr;
   // The strings of enum class Key, in its order (an array: Node-API before version 10 refers to objects only).
   Napi::Reference<Napi::Array> keys;
+  // /proc/self/status, kept open from this instance's first spawn for the read before each clone.
+  core::StatusFile statusFile;
 };
 
 AddonState& State(Napi::Env env);

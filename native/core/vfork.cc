@@ -12,6 +12,7 @@
 #include "vfork.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -20,11 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "clone3.h"
 #include "eintr.h"
@@ -177,21 +180,34 @@ int ChildMain(void* argument) {
   ChildFail(context, ExecCandidates(context));
 }
 
+// What a read of a status file gave.
+enum class StatusRead { kFound, kFailed, kNotOurs };
+
 // SigIgn of /proc/self/status (shared by all threads): one file read (about 10 µs) in place of the child's
 // sigaction query per signal (62 system calls, about 60 µs on a VM, while this thread waits). A
 // disposition changed by another thread between this read and the clone is a race any spawn has; a
-// handler installed meanwhile is still reset, by the kernel. False when the file cannot be read.
-bool ReadIgnoredSignals(uint64_t* ignored) {
-  int fd = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return false;
+// handler installed meanwhile is still reset, by the kernel. A kept descriptor (`tgid` set) is read from
+// its start with pread, and must show that Tgid: otherwise its number is some other file's now.
+StatusRead ReadSigIgn(int fd, pid_t tgid, uint64_t* ignored) {
   static constexpr char kKey[] = "\nSigIgn:\t";
   constexpr size_t kKeyBytes = sizeof(kKey) - 1, kHexDigits = 16;
   char buffer[4096];
   size_t kept = 0;
-  bool found = false;
+  off_t offset = 0;
   for (;;) {
-    ssize_t got = RetryOnEintr([&] { return read(fd, buffer + kept, sizeof(buffer) - kept); });
-    if (got <= 0) break;
+    ssize_t got = RetryOnEintr([&] {
+      return tgid != 0 ? pread(fd, buffer + kept, sizeof(buffer) - kept, offset) : read(fd, buffer + kept, sizeof(buffer) - kept);
+    });
+    if (got < 0 && errno == EBADF) return StatusRead::kNotOurs;
+    if (got <= 0) return StatusRead::kFailed;
+    if (tgid != 0 && offset == 0) {
+      // "Tgid:" is on the fourth line, well inside the first read.
+      static constexpr char kTgid[] = "\nTgid:\t";
+      const char* line = static_cast<const char*>(memmem(buffer, static_cast<size_t>(got), kTgid, sizeof(kTgid) - 1));
+      char* end = nullptr;
+      if (line == nullptr || strtol(line + sizeof(kTgid) - 1, &end, 10) != tgid || *end != '\n') return StatusRead::kNotOurs;
+    }
+    offset += got;
     size_t length = kept + static_cast<size_t>(got);
     const char* key = static_cast<const char*>(memmem(buffer, length, kKey, kKeyBytes));
     if (key != nullptr && key + kKeyBytes + kHexDigits < buffer + length) {
@@ -200,16 +216,35 @@ bool ReadIgnoredSignals(uint64_t* ignored) {
       memcpy(digits, key + kKeyBytes, kHexDigits);
       char* end = nullptr;
       *ignored = strtoull(digits, &end, 16);
-      found = end == digits + kHexDigits && key[kKeyBytes + kHexDigits] == '\n';
-      break;
+      return end == digits + kHexDigits && key[kKeyBytes + kHexDigits] == '\n' ? StatusRead::kFound : StatusRead::kFailed;
     }
     // Keep what may be the start of the line (a key cut by the end of this read) for the next read.
     size_t keepFrom = key != nullptr ? static_cast<size_t>(key - buffer) : length - std::min(length, kKeyBytes + kHexDigits);
     memmove(buffer, buffer + keepFrom, length - keepFrom);
     kept = length - keepFrom;
   }
+}
+
+// The status file opened for one read. False when it cannot be read.
+bool ReadIgnoredSignalsOnce(uint64_t* ignored) {
+  int fd = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
+  if (fd < 0) return false;
+  bool found = ReadSigIgn(fd, 0, ignored) == StatusRead::kFound;
   close(fd);
   return found;
+}
+
+// Through the plan's kept status file when it has one.
+bool ReadIgnoredSignals(const SpawnPlan& plan, uint64_t* ignored) {
+  return plan.statusFile != nullptr ? plan.statusFile->ReadIgnoredSignals(ignored) : ReadIgnoredSignalsOnce(ignored);
+}
+
+// Counts the fork()s this process made, in the child: a StatusFile opened before one describes the parent.
+std::atomic<unsigned> forkGeneration{0};
+
+void CountForksOnce() {
+  static std::once_flag registered;
+  std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, [] { forkGeneration.fetch_add(1, std::memory_order_relaxed); }); });
 }
 
 void CloseAll(std::vector<int>& fds) {
@@ -253,7 +288,7 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
 #if CANFORK_HAS_CLONE3_TRAMPOLINE
   // clone3 with CLONE_CLEAR_SIGHAND (5.5): the kernel resets every handler in the child, so the child
   // resets only the ignored signals, known from one read, instead of asking about each signal.
-  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && ReadIgnoredSignals(&context->ignoredSignals);
+  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && ReadIgnoredSignals(*context->plan, &context->ignoredSignals);
   if (cgroupFd >= 0 || clearHandlers) {
     struct clone_args args = {};
     args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
@@ -295,6 +330,37 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
 }
 
 }  // namespace
+
+StatusFile::~StatusFile() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool StatusFile::ReadIgnoredSignals(uint64_t* ignored) {
+  unsigned generation = forkGeneration.load(std::memory_order_relaxed);
+  if (fd_ >= 0 && forkGeneration_ != generation) {  // inherited through fork(): ours, but the parent's file
+    close(fd_);
+    fd_ = -1;
+  }
+  if (fd_ < 0) {
+    CountForksOnce();
+    fd_ = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
+    if (fd_ < 0) return false;
+    tgid_ = getpid();
+    forkGeneration_ = generation;
+  }
+  switch (ReadSigIgn(fd_, tgid_, ignored)) {
+    case StatusRead::kFound:
+      return true;
+    case StatusRead::kNotOurs:  // someone closed it: the number is not ours to close any more
+      fd_ = -1;
+      break;
+    case StatusRead::kFailed:
+      close(fd_);
+      fd_ = -1;
+      break;
+  }
+  return ReadIgnoredSignalsOnce(ignored);
+}
 
 pid_t WaitExactly(pid_t pid, int* status, int options) {
   if (pid <= 0) return -EINVAL;

@@ -302,6 +302,61 @@ void TestSignalDispositions() {
   }
 }
 
+// SigIgn of a child started with `plan`, from its own status.
+std::string ChildSigIgn(const SpawnPlan& plan) {
+  int status = 0;
+  std::istringstream lines(RunForOutput(plan, &status));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("SigIgn:", 0) == 0) return line;
+  }
+  return "no SigIgn line";
+}
+
+// A StatusFile kept across spawns reads the dispositions as they are at each spawn: after a signal is
+// ignored in between; in a fork()ed copy of this process, whose inherited descriptor shows the parent; and
+// when its descriptor was closed behind its back and the number now names another process's status.
+// Each case ignores a signal the file's stale answer does not know about, so a stale read leaves the
+// child with it ignored. Run in a forked copy of this process, so that its dispositions stay there.
+void TestKeptStatusFile() {
+  const std::string none = "SigIgn:\t0000000000000000";
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return Check(false, "pipe");
+  pid_t tester = fork();
+  if (tester == 0) {
+    StatusFile statusFile;
+    SpawnPlan plan = Plan({"/bin/cat", "/proc/self/status"});
+    plan.statusFile = &statusFile;
+    std::string lines = ChildSigIgn(plan) + "\n";
+    bool kept = statusFile.descriptor() >= 0;
+    signal(SIGUSR2, SIG_IGN);
+    lines += ChildSigIgn(plan) + "\n";
+    lines += std::string(kept && statusFile.descriptor() >= 0 ? "kept" : "not kept") + "\n";
+    pid_t forked = fork();
+    if (forked == 0) {
+      signal(SIGWINCH, SIG_IGN);
+      std::string line = ChildSigIgn(plan);
+      (void)!write(report[1], (lines + line + "\n").data(), lines.size() + line.size() + 1);
+      _exit(0);
+    }
+    int status = 0;
+    WaitExactly(forked, &status, 0);
+    signal(SIGURG, SIG_IGN);
+    // The parent's status in place of ours: it ignores none of SIGUSR2, SIGURG.
+    int parentStatus = open(("/proc/" + std::to_string(getppid()) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    bool replaced = parentStatus >= 0 && dup2(parentStatus, statusFile.descriptor()) >= 0;
+    std::string line = (replaced ? "" : "not replaced ") + ChildSigIgn(plan) + "\n";
+    (void)!write(report[1], line.data(), line.size());
+    _exit(0);
+  }
+  close(report[1]);
+  std::string seen = ReadAll(report[0]);
+  close(report[0]);
+  int status = 0;
+  WaitExactly(tester, &status, 0);
+  std::string expected = none + "\n" + none + "\nkept\n" + none + "\n" + none + "\n";
+  CheckEqual(seen, expected, "a kept /proc/self/status: fresh after a disposition change, a fork, a replaced descriptor");
+}
+
 }  // namespace
 
 int main() {
@@ -316,6 +371,7 @@ int main() {
   TestSupervision();
   TestCgroupRefused();
   TestSignalDispositions();
+  TestKeptStatusFile();
   CheckEqual(Children(), std::string(), "no child left behind");
   std::system(("rm -rf " + scratch).c_str());
   std::printf("%s: %d failed\n", failures == 0 ? "core-test passed" : "core-test FAILED", failures);
