@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -265,6 +266,38 @@ bool RefuseClone3() {
   return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
 }
 
+// The lines of a child's /proc/self/status (the plan runs cat on it) that start with one of `keys`.
+std::string ChildStatusLines(const SpawnPlan& plan, std::initializer_list<const char*> keys) {
+  int status = 0;
+  std::istringstream lines(RunForOutput(plan, &status));
+  std::string found;
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* key : keys) {
+      if (line.rfind(key, 0) == 0) found += line + "\n";
+    }
+  }
+  return found;
+}
+
+// Runs `body` in a fork()ed copy of this process, so that what it changes (signal dispositions, seccomp)
+// stays there, and returns the text it returned.
+std::string InForkedCopy(const std::function<std::string()>& body) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return "pipe failed";
+  pid_t tester = fork();
+  if (tester == 0) {
+    std::string text = body();
+    (void)!write(report[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(report[1]);
+  std::string text = ReadAll(report[0]);
+  close(report[0]);
+  int status = 0;
+  WaitExactly(tester, &status, 0);
+  return text;
+}
+
 // What a child starts with while this process ignores and catches signals: no handler, nothing ignored,
 // nothing blocked; with clone3 (CLONE_CLEAR_SIGHAND, only the ignored signals reset by the child) and, in
 // a forked copy of this process where a seccomp filter refuses clone3, with clone() and a query per signal.
@@ -273,27 +306,11 @@ void TestSignalDispositions() {
   SpawnPlan plan = Plan({"/bin/cat", "/proc/self/status"});  // not grep: it catches SIGSEGV itself
   for (bool refuseClone3 : {false, true}) {
     std::string what = refuseClone3 ? "with clone3 refused" : "as the kernel allows";
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) != 0) return Check(false, "pipe");
-    pid_t tester = fork();
-    if (tester == 0) {
+    std::string seen = InForkedCopy([&] {
       IgnoreOrCatch();
-      std::string line = refuseClone3 && !RefuseClone3() ? "no seccomp filter" : "";
-      if (line.empty()) {
-        int status = 0;
-        std::istringstream lines(RunForOutput(plan, &status));
-        for (std::string next; std::getline(lines, next);) {
-          if (next.rfind("SigBlk:", 0) == 0 || next.rfind("SigIgn:", 0) == 0 || next.rfind("SigCgt:", 0) == 0) line += next + "\n";
-        }
-      }
-      (void)!write(report[1], line.data(), line.size());
-      _exit(0);
-    }
-    close(report[1]);
-    std::string seen = ReadAll(report[0]);
-    close(report[0]);
-    int status = 0;
-    WaitExactly(tester, &status, 0);
+      if (refuseClone3 && !RefuseClone3()) return std::string("no seccomp filter");
+      return ChildStatusLines(plan, {"SigBlk:", "SigIgn:", "SigCgt:"});
+    });
     if (seen == "no seccomp filter") {
       std::printf("skip signal dispositions %s: no seccomp filter here\n", what.c_str());
       continue;
@@ -302,59 +319,33 @@ void TestSignalDispositions() {
   }
 }
 
-// SigIgn of a child started with `plan`, from its own status.
-std::string ChildSigIgn(const SpawnPlan& plan) {
-  int status = 0;
-  std::istringstream lines(RunForOutput(plan, &status));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("SigIgn:", 0) == 0) return line;
-  }
-  return "no SigIgn line";
-}
-
 // A StatusFile kept across spawns reads the dispositions as they are at each spawn: after a signal is
 // ignored in between; in a fork()ed copy of this process, whose inherited descriptor shows the parent; and
 // when its descriptor was closed behind its back and the number now names another process's status.
 // Each case ignores a signal the file's stale answer does not know about, so a stale read leaves the
-// child with it ignored. Run in a forked copy of this process, so that its dispositions stay there.
+// child with it ignored.
 void TestKeptStatusFile() {
-  const std::string none = "SigIgn:\t0000000000000000";
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) return Check(false, "pipe");
-  pid_t tester = fork();
-  if (tester == 0) {
+  const std::string none = "SigIgn:\t0000000000000000\n";
+  std::string seen = InForkedCopy([] {
     StatusFile statusFile;
     SpawnPlan plan = Plan({"/bin/cat", "/proc/self/status"});
     plan.statusFile = &statusFile;
-    std::string lines = ChildSigIgn(plan) + "\n";
+    std::string lines = ChildStatusLines(plan, {"SigIgn:"});
     bool kept = statusFile.descriptor() >= 0;
     signal(SIGUSR2, SIG_IGN);
-    lines += ChildSigIgn(plan) + "\n";
-    lines += std::string(kept && statusFile.descriptor() >= 0 ? "kept" : "not kept") + "\n";
-    pid_t forked = fork();
-    if (forked == 0) {
+    lines += ChildStatusLines(plan, {"SigIgn:"});
+    lines += kept && statusFile.descriptor() >= 0 ? "kept\n" : "not kept\n";
+    lines += InForkedCopy([&] {
       signal(SIGWINCH, SIG_IGN);
-      std::string line = ChildSigIgn(plan);
-      (void)!write(report[1], (lines + line + "\n").data(), lines.size() + line.size() + 1);
-      _exit(0);
-    }
-    int status = 0;
-    WaitExactly(forked, &status, 0);
+      return ChildStatusLines(plan, {"SigIgn:"});
+    });
     signal(SIGURG, SIG_IGN);
     // The parent's status in place of ours: it ignores none of SIGUSR2, SIGURG.
     int parentStatus = open(("/proc/" + std::to_string(getppid()) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
     bool replaced = parentStatus >= 0 && dup2(parentStatus, statusFile.descriptor()) >= 0;
-    std::string line = (replaced ? "" : "not replaced ") + ChildSigIgn(plan) + "\n";
-    (void)!write(report[1], line.data(), line.size());
-    _exit(0);
-  }
-  close(report[1]);
-  std::string seen = ReadAll(report[0]);
-  close(report[0]);
-  int status = 0;
-  WaitExactly(tester, &status, 0);
-  std::string expected = none + "\n" + none + "\nkept\n" + none + "\n" + none + "\n";
-  CheckEqual(seen, expected, "a kept /proc/self/status: fresh after a disposition change, a fork, a replaced descriptor");
+    return lines + (replaced ? "" : "not replaced ") + ChildStatusLines(plan, {"SigIgn:"});
+  });
+  CheckEqual(seen, none + none + "kept\n" + none + none, "a kept /proc/self/status: fresh after a disposition change, a fork, a replaced descriptor");
 }
 
 }  // namespace
