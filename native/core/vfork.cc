@@ -183,11 +183,11 @@ int ChildMain(void* argument) {
 // What a read of a status file gave.
 enum class StatusRead { kFound, kFailed, kNotOurs };
 
-// SigIgn of /proc/self/status (shared by all threads): one file read (about 10 µs) in place of the child's
-// sigaction query per signal (62 system calls, about 60 µs on a VM, while this thread waits). A
-// disposition changed by another thread between this read and the clone is a race any spawn has; a
-// handler installed meanwhile is still reset, by the kernel. A kept descriptor (`tgid` set) is read from
-// its start with pread, and must show that Tgid: otherwise its number is some other file's now.
+// SigIgn of /proc/self/status (shared by all threads): one file read in place of the child's sigaction
+// query per signal (62 system calls while this thread waits). A disposition changed by another thread
+// between this read and the clone is a race any spawn has; a handler installed meanwhile is still reset,
+// by the kernel. Read from the start with pread (the descriptor is kept between spawns); the file must
+// show `tgid`, else the number is some other file's now.
 StatusRead ReadSigIgn(int fd, pid_t tgid, uint64_t* ignored) {
   static constexpr char kKey[] = "\nSigIgn:\t";
   constexpr size_t kKeyBytes = sizeof(kKey) - 1, kHexDigits = 16;
@@ -195,12 +195,10 @@ StatusRead ReadSigIgn(int fd, pid_t tgid, uint64_t* ignored) {
   size_t kept = 0;
   off_t offset = 0;
   for (;;) {
-    ssize_t got = RetryOnEintr([&] {
-      return tgid != 0 ? pread(fd, buffer + kept, sizeof(buffer) - kept, offset) : read(fd, buffer + kept, sizeof(buffer) - kept);
-    });
+    ssize_t got = RetryOnEintr([&] { return pread(fd, buffer + kept, sizeof(buffer) - kept, offset); });
     if (got < 0 && errno == EBADF) return StatusRead::kNotOurs;
     if (got <= 0) return StatusRead::kFailed;
-    if (tgid != 0 && offset == 0) {
+    if (offset == 0) {
       // "Tgid:" is on the fourth line, well inside the first read.
       static constexpr char kTgid[] = "\nTgid:\t";
       const char* line = static_cast<const char*>(memmem(buffer, static_cast<size_t>(got), kTgid, sizeof(kTgid) - 1));
@@ -223,20 +221,6 @@ StatusRead ReadSigIgn(int fd, pid_t tgid, uint64_t* ignored) {
     memmove(buffer, buffer + keepFrom, length - keepFrom);
     kept = length - keepFrom;
   }
-}
-
-// The status file opened for one read. False when it cannot be read.
-bool ReadIgnoredSignalsOnce(uint64_t* ignored) {
-  int fd = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return false;
-  bool found = ReadSigIgn(fd, 0, ignored) == StatusRead::kFound;
-  close(fd);
-  return found;
-}
-
-// Through the plan's kept status file when it has one.
-bool ReadIgnoredSignals(const SpawnPlan& plan, uint64_t* ignored) {
-  return plan.statusFile != nullptr ? plan.statusFile->ReadIgnoredSignals(ignored) : ReadIgnoredSignalsOnce(ignored);
 }
 
 // Counts the fork()s this process made, in the child: a StatusFile opened before one describes the parent.
@@ -288,7 +272,9 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
 #if CANFORK_HAS_CLONE3_TRAMPOLINE
   // clone3 with CLONE_CLEAR_SIGHAND (5.5): the kernel resets every handler in the child, so the child
   // resets only the ignored signals, known from one read, instead of asking about each signal.
-  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && ReadIgnoredSignals(*context->plan, &context->ignoredSignals);
+  StatusFile ownStatusFile;  // for a plan without a kept one: opened and closed for this spawn
+  StatusFile& statusFile = context->plan->statusFile != nullptr ? *context->plan->statusFile : ownStatusFile;
+  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && statusFile.ReadIgnoredSignals(&context->ignoredSignals);
   if (cgroupFd >= 0 || clearHandlers) {
     struct clone_args args = {};
     args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
@@ -341,25 +327,28 @@ bool StatusFile::ReadIgnoredSignals(uint64_t* ignored) {
     close(fd_);
     fd_ = -1;
   }
-  if (fd_ < 0) {
-    CountForksOnce();
-    fd_ = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
-    if (fd_ < 0) return false;
-    tgid_ = getpid();
-    forkGeneration_ = generation;
+  // A second try with the file opened afresh when the kept descriptor is no longer usable.
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (fd_ < 0) {
+      CountForksOnce();
+      fd_ = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
+      if (fd_ < 0) return false;
+      tgid_ = getpid();
+      forkGeneration_ = generation;
+    }
+    switch (ReadSigIgn(fd_, tgid_, ignored)) {
+      case StatusRead::kFound:
+        return true;
+      case StatusRead::kNotOurs:  // someone closed it: the number is not ours to close any more
+        fd_ = -1;
+        break;
+      case StatusRead::kFailed:
+        close(fd_);
+        fd_ = -1;
+        break;
+    }
   }
-  switch (ReadSigIgn(fd_, tgid_, ignored)) {
-    case StatusRead::kFound:
-      return true;
-    case StatusRead::kNotOurs:  // someone closed it: the number is not ours to close any more
-      fd_ = -1;
-      break;
-    case StatusRead::kFailed:
-      close(fd_);
-      fd_ = -1;
-      break;
-  }
-  return ReadIgnoredSignalsOnce(ignored);
+  return false;
 }
 
 pid_t WaitExactly(pid_t pid, int* status, int options) {

@@ -14,8 +14,8 @@
 namespace canfork::core {
 
 // /proc/self/status kept open by its owner (an addon instance) for the read of the ignored signals before
-// each clone: one pread in place of open, read and close, while the caller is blocked (about 10 µs less
-// per spawn on a VM). Used by one thread at a time. Its descriptor (O_CLOEXEC) closes with it. A copy
+// each clone: one pread in place of open, read and close, while the caller is blocked. Used by one thread
+// at a time. Its descriptor (O_CLOEXEC) closes with it. A copy
 // inherited through fork() is not read (it describes the parent), nor a descriptor whose Tgid is not this
 // process's (closed and reused behind our back): the file is then opened afresh.
 class StatusFile {
@@ -57,7 +57,7 @@ struct SpawnPlan {
   // When exec fails, keep the parent ends of pipes open (libuv opens them into the caller's streams even
   // then, and they read EOF); the caller owns them.
   bool keepPipesOnExecError = false;
-  // Borrowed; null: /proc/self/status is opened for this spawn alone.
+  // Borrowed; null: /proc/self/status is opened and closed for this spawn alone.
   StatusFile* statusFile = nullptr;
 };
 
