@@ -38,6 +38,11 @@ export function rssBytes(pid: number | 'self' = 'self'): number {
   return statusField('VmRSS', pid) * 1024;
 }
 
+/** Virtual size (mm->total_vm) in bytes. */
+export function vmSizeBytes(pid: number | 'self' = 'self'): number {
+  return statusField('VmSize', pid) * 1024;
+}
+
 export function meminfoBytes(field: string): number {
   const line = readFileSync('/proc/meminfo', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
   if (!line) throw new Error(`${field} missing from /proc/meminfo`);
