@@ -54,6 +54,8 @@ How it measures:
   \`/proc/self/smaps\` and finds the largest \`ac\` VMA as the original canfork script does (the kernel walks
   every page table to fill it in); and the floor, a bare read of \`/proc/self/maps\`. The VMA-count rows add
   one-page \`mmap\`s that alternate \`noreserve\` so neighbours cannot merge; "VMAs" is what maps counted.
+  Where its time goes: \`node bench/canfork-reads.mjs\` times each file one answer reads, opened each time
+  (\`readFileSync\`) and through the descriptor \`canFork()\` keeps, and the answer itself.
 - Call overhead: tinybench over batches of calls against a C loop of the same syscalls (\`tryAllocate\` and
   \`mmap().unmap()\` both come down to one mmap+munmap of 1 GiB).
 - Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn;

@@ -2,7 +2,6 @@
 // process's files and the trials, read (src/procfs) → decided (src/model) → the ForkReport.
 // Cost is kept independent of RSS: /proc/PID/maps bounds what fork can charge, and /proc/PID/smaps (whose
 // generation walks page tables) is read only when those bounds come near a limit or `exact` asks for it.
-import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { tryAllocate } from './mmap';
 import { accountableVmas, decideMemory, isKernelBefore52, summariseVmas, VmaTally, type MemoryDecision, type MemoryInput, type VmaCharges } from './model/memory';
@@ -21,6 +20,7 @@ import { parseSmaps, scanPrivateVmas } from './procfs/maps';
 import { readMeminfo } from './procfs/meminfo';
 import { parseCensusStatus, readTaskCensus, type TaskCensus } from './procfs/census';
 import { readMemoryPressure, readOomKills, readOomScore } from './procfs/pressure';
+import { readKeptFile } from './procfs/kept-file';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
 import { countTasksOfUid } from './procfs/processes';
 import { parseStatus } from './procfs/status';
@@ -134,7 +134,7 @@ export function readMachineSnapshot(): MachineSnapshot {
     ...readMachineMemory(),
     kernel: readKernelSysctls(),
     loadavg: readLoadavg(),
-    cgroupMounts: cgroupMountsOf(readFileSync(mountsPath, 'utf8'), mountsPath),
+    cgroupMounts: cgroupMountsOf(readKeptFile(mountsPath), mountsPath),
     census: null,
   };
 }

@@ -1,5 +1,5 @@
 // /proc/loadavg: field 4 is nr_running()/nr_threads (fs/proc/loadavg.c loadavg_proc_show).
-import { readFileSync } from 'node:fs';
+import { readKeptFile } from './kept-file';
 import { ProcfsParseError } from './parse-error';
 
 export interface Loadavg {
@@ -27,5 +27,5 @@ export function parseLoadavg(text: string, path?: string): Loadavg {
 
 export function readLoadavg(): Loadavg {
   const path = '/proc/loadavg';
-  return parseLoadavg(readFileSync(path, 'utf8'), path);
+  return parseLoadavg(readKeptFile(path), path);
 }

@@ -1,5 +1,5 @@
 // /proc/meminfo: RAM, swap and the overcommit counters (fs/proc/meminfo.c meminfo_proc_show).
-import { readFileSync } from 'node:fs';
+import { readKeptFile } from './kept-file';
 import { ProcfsParseError } from './parse-error';
 
 export interface Meminfo {
@@ -92,5 +92,5 @@ export function parseMeminfo(text: string, path?: string): Meminfo {
 
 export function readMeminfo(): Meminfo {
   const path = '/proc/meminfo';
-  return parseMeminfo(readFileSync(path, 'utf8'), path);
+  return parseMeminfo(readKeptFile(path), path);
 }

@@ -3,6 +3,7 @@
 // badness (/proc/PID/oom_score, fs/proc/base.c).
 import { readFileSync } from 'node:fs';
 import { ProcfsParseError } from './parse-error';
+import { readProcText } from './process-file';
 
 /** avg10 of the `some` and `full` lines, as ratios 0..1 (the file gives percentages). */
 export interface MemoryPressure {
@@ -56,7 +57,7 @@ export function readOomScore(pid: number): number | null {
   const path = `/proc/${pid}/oom_score`;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readProcText(pid, path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES') return null;

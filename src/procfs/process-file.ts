@@ -3,8 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from '../errors';
+import { readKeptFile } from './kept-file';
 
 export type ProcessFileText = { text: string; path: string } | { denied: string; path: string };
+
+/** Our own process's files are read through a kept descriptor (src/procfs/kept-file.ts), anyone else's afresh. */
+export function readProcText(pid: number, path: string): string {
+  return pid === process.pid ? readKeptFile(path) : readFileSync(path, 'utf8');
+}
 
 /** Whether a failed /proc/PID read means the process is gone (it never existed, or exited meanwhile). */
 export function isVanishedProcess(error: unknown): boolean {
@@ -19,7 +25,7 @@ export function isVanishedProcess(error: unknown): boolean {
 export function readProcessFile(pid: number, name: string): ProcessFileText {
   const path = `/proc/${pid}/${name}`;
   try {
-    return { text: readFileSync(path, 'utf8'), path };
+    return { text: readProcText(pid, path), path };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (isVanishedProcess(error)) throw systemError(constants.errno.ESRCH, 'open', path);

@@ -1,0 +1,45 @@
+// What canFork()'s file reads cost, opened each time against kept open: `node bench/canfork-reads.mjs [rounds]`.
+// For each file one canFork() of this process reads, wall time per read through readFileSync (open, read until
+// end, close) and through the kept descriptor canFork() uses (src/procfs/kept-file.ts: read from offset 0 until
+// end), in batches that take turns; then canFork() itself. Median, p99 and count of the batch means, in µs.
+// Runs on dist/ (npm run build:ts first). Prints one JSON object.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const canfork = require('../dist/index.js');
+const { readKeptFile } = require('../dist/procfs/kept-file.js');
+const { roundSummary, summarize } = require('./lib/stats.cjs');
+
+const rounds = Number(process.argv[2] ?? 31);
+const batch = 200;
+const self = `/proc/${process.pid}`;
+const files = [
+  '/proc/meminfo', '/proc/sys/vm/overcommit_memory', '/proc/sys/kernel/threads-max', '/proc/sys/kernel/pid_max',
+  '/proc/loadavg', '/proc/self/mountinfo', `${self}/status`, `${self}/maps`, `${self}/cgroup`, `${self}/oom_score`,
+];
+
+const timings = {};
+for (const path of files) {
+  timings[`${path} readFileSync`] = () => readFileSync(path, 'utf8');
+  timings[`${path} kept`] = () => readKeptFile(path);
+}
+timings['all files readFileSync'] = () => files.forEach((path) => readFileSync(path, 'utf8'));
+timings['all files kept'] = () => files.forEach((path) => readKeptFile(path));
+timings['canFork()'] = () => canfork.canFork();
+
+function meanMicroseconds(run) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < batch; i++) run();
+  return Number(process.hrtime.bigint() - start) / 1000 / batch;
+}
+
+for (const run of Object.values(timings)) for (let i = 0; i < 3; i++) meanMicroseconds(run); // warm-up, JIT
+const samples = Object.fromEntries(Object.keys(timings).map((name) => [name, []]));
+for (let round = 0; round < rounds; round++) {
+  for (const [name, run] of Object.entries(timings)) samples[name].push(meanMicroseconds(run));
+}
+process.stdout.write(`${JSON.stringify({
+  batch,
+  microseconds: Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, roundSummary(summarize(list))])),
+}, null, 2)}\n`);

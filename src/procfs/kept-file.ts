@@ -1,0 +1,63 @@
+// The files every canFork() answer reads (the machine's and this process's own), kept open and read again from
+// offset 0. procfs builds the text afresh on each read from 0 (seq_read_iter resets its iterator there; a sysctl
+// formats its value on each read), so the text is the one open, read, read, close would give, for two reads: about 12
+// µs down to 7 per file here (bench/canfork-reads.mjs). What an open file is bound to cannot change under a Node
+// process: /proc/PID is our own, no process changes its own pid namespace, and setns and unshare refuse a new mount
+// namespace to a process whose threads share its fs_struct, as Node's do.
+// Other processes' files are read the usual way: a pid can be reused, and a scan would keep one descriptor per process.
+import { closeSync, openSync, readSync } from 'node:fs';
+
+const keptDescriptors = new Map<string, number>();
+// One buffer for every read, grown to the largest text up to this size (a big process's smaps is read into its own).
+const KEPT_BUFFER_LIMIT = 1 << 20;
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+function readFromStart(fd: number): string {
+  let buffer = scratch;
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      const larger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+    }
+    // Sequential positions: seq_read_iter walks back to a position it did not stop at.
+    const read = readSync(fd, buffer, length, buffer.length - length, length);
+    if (read === 0) break;
+    length += read;
+  }
+  if (buffer.length <= KEPT_BUFFER_LIMIT) scratch = buffer;
+  return buffer.toString('utf8', 0, length);
+}
+
+/**
+ * The whole text of `path`, read through a descriptor kept open for it (opened on first use, O_CLOEXEC as every
+ * Node descriptor). Errors are those of readFileSync: a failed open throws it unchanged; a kept descriptor whose read
+ * fails (closed by someone else, EBADF) is let go and the file opened again, once.
+ */
+export function readKeptFile(path: string): string {
+  const kept = keptDescriptors.get(path);
+  if (kept !== undefined) {
+    try {
+      return readFromStart(kept);
+    } catch (error) {
+      keptDescriptors.delete(path);
+      // EBADF: closed behind our back, and the number may be someone else's by now; anything else is still ours.
+      if ((error as NodeJS.ErrnoException).code !== 'EBADF') closeSync(kept);
+    }
+  }
+  const fd = openSync(path, 'r');
+  try {
+    const text = readFromStart(fd);
+    keptDescriptors.set(path, fd);
+    return text;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** The descriptor kept for `path`, or undefined (for tests). */
+export function keptDescriptorOf(path: string): number | undefined {
+  return keptDescriptors.get(path);
+}
