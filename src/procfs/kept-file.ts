@@ -2,8 +2,9 @@
 // offset 0. procfs builds the text afresh on each read from 0 (seq_read_iter resets its iterator there; a sysctl
 // formats its value on each read), so the text is the one open, read, read, close would give, for two reads: about 12
 // µs down to 7 per file here (bench/canfork-reads.mjs). What an open file is bound to cannot change under a Node
-// process: /proc/PID is our own, no process changes its own pid namespace, and setns and unshare refuse a new mount
-// namespace to a process whose threads share its fs_struct, as Node's do.
+// process: /proc/PID is our own, no process changes its own pid namespace, and setns refuses a mount namespace to
+// threads that share their fs_struct, as Node's do (only native code calling unshare(CLONE_NEWNS) on the main thread
+// would leave the kept mountinfo showing the namespace it was opened in).
 // Other processes' files are read the usual way: a pid can be reused, and a scan would keep one descriptor per process.
 import { closeSync, openSync, readSync } from 'node:fs';
 
