@@ -1,13 +1,13 @@
 // The kept descriptors behind canFork()'s reads: the text must be what a fresh open would read, every time.
 import { spawn } from 'node:child_process';
-import { closeSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canFork, mmap, type Mapping } from '../../src/index';
 import { keptDescriptorOf, readKeptFile } from '../../src/procfs/kept-file';
 import { GiB, vmSizeBytes } from '../helpers/proc';
+import { openFdCount } from '../stress/helpers';
 
-const openFdCount = (): number => readdirSync('/proc/self/fd').length;
 const held: Mapping[] = [];
 afterEach(() => {
   for (const mapping of held.splice(0)) mapping.unmap();
