@@ -6,6 +6,8 @@
 // threads that share their fs_struct, as Node's do (only native code calling unshare(CLONE_NEWNS) on the main thread
 // would leave the kept mountinfo showing the namespace it was opened in).
 // Other processes' files are read the usual way: a pid can be reused, and a scan would keep one descriptor per process.
+// A worker's kept descriptors are closed by Node when the worker ends, as every fs.openSync descriptor of a worker is
+// (test/hardening/worker-terminate.test.ts counts them).
 import { closeSync, openSync, readSync } from 'node:fs';
 
 const keptDescriptors = new Map<string, number>();
