@@ -1,14 +1,17 @@
 // What canFork()'s file reads cost, opened each time against kept open: `node bench/canfork-reads.mjs [rounds]`.
 // For each file one canFork() of this process reads, wall time per read through readFileSync (open, read until
 // end, close) and through the kept descriptor canFork() uses (src/procfs/kept-file.ts: read from offset 0 until
-// end), in batches that take turns; then canFork() itself. Median, p99 and count of the batch means, in µs.
+// end; a sysctl in one read), in batches that take turns; the poll that stands in for mountinfo's read; all ten
+// files each way, and as canFork() takes them (mountinfo polled); then canFork() itself. Median, p99 and count of
+// the batch means, in µs.
 // Runs on dist/ (npm run build:ts first). Prints one JSON object.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
-const { readKeptFile } = require('../dist/procfs/kept-file.js');
+const { keptDescriptorOf, readKeptFile, readKeptSysctl } = require('../dist/procfs/kept-file.js');
+const { native } = require('../dist/binding.js');
 const { roundSummary, summarize } = require('./lib/stats.cjs');
 
 const rounds = Number(process.argv[2] ?? 31);
@@ -19,13 +22,24 @@ const files = [
   '/proc/loadavg', '/proc/self/mountinfo', `${self}/status`, `${self}/maps`, `${self}/cgroup`, `${self}/oom_score`,
 ];
 
+const keptReader = (path) => (path.startsWith('/proc/sys/') ? readKeptSysctl : readKeptFile);
 const timings = {};
 for (const path of files) {
+  const readKept = keptReader(path);
   timings[`${path} readFileSync`] = () => readFileSync(path, 'utf8');
-  timings[`${path} kept`] = () => readKeptFile(path);
+  timings[`${path} kept`] = () => readKept(path);
 }
+// What canFork() does for mountinfo while the mount table stands (src/snapshot.ts): one poll of the kept descriptor.
+canfork.canFork();
+const mountinfoFd = keptDescriptorOf('/proc/self/mountinfo');
+timings['/proc/self/mountinfo poll'] = () => native.mountsChanged(mountinfoFd);
 timings['all files readFileSync'] = () => files.forEach((path) => readFileSync(path, 'utf8'));
-timings['all files kept'] = () => files.forEach((path) => readKeptFile(path));
+timings['all files kept'] = () => files.forEach((path) => keptReader(path)(path));
+const polled = files.filter((path) => path !== '/proc/self/mountinfo');
+timings['all files as canFork() takes them'] = () => {
+  native.mountsChanged(mountinfoFd);
+  polled.forEach((path) => keptReader(path)(path));
+};
 timings['canFork()'] = () => canfork.canFork();
 
 function meanMicroseconds(run) {

@@ -95,6 +95,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitWait(env, exports);
   InitExitWatch(env, exports);
   InitTaskTrial(env, exports);
+  InitMounts(env, exports);
   return exports;
 }
 

@@ -112,5 +112,6 @@ void InitSpawnSync(Napi::Env env, Napi::Object exports);
 void InitWait(Napi::Env env, Napi::Object exports);
 void InitExitWatch(Napi::Env env, Napi::Object exports);
 void InitTaskTrial(Napi::Env env, Napi::Object exports);
+void InitMounts(Napi::Env env, Napi::Object exports);
 
 }  // namespace canfork

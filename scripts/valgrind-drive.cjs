@@ -99,7 +99,9 @@ async function main() {
     assert.deepEqual(noShebang.status, [native.constants.WAIT_EXITED, 5, false]);
   }
   require('node:fs').rmSync(script);
-  // canFork on this process and on another; a pid that does not exist.
+  // canFork on this process and on another; a pid that does not exist. From the second answer on, canFork polls
+  // its kept mountinfo descriptor (mountsChanged); a number that is no descriptor is the poll's error path.
+  assert.equal(native.mountsChanged(2 ** 30), -osConstants.errno.EBADF);
   for (let round = 0; round < Math.ceil(rounds / 10); round++) {
     assert.equal(typeof canfork.canFork().ok, 'boolean');
     assert.equal(typeof canfork.canFork({ pid: 1, exact: true, trial: true }).verdict, 'string');

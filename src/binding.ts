@@ -126,6 +126,11 @@ export interface NativeBinding {
   taskTrial(pid: number, cgroupDirectory: string): NativeTaskTrialResult;
   /** The pid namespace inodes of `pid` below this process's own, level 1 first; or a negative errno. */
   pidNamespaceChain(pid: number): number[] | number;
+  /**
+   * native/mounts.cc: 1 when the mount table of a kept mountinfo descriptor's namespace changed since its open or
+   * since this last said 1 for it, else 0; or a negative errno (-EBADF for a closed fd). Reads nothing.
+   */
+  mountsChanged(fd: number): 0 | 1 | NativeErrno;
 }
 
 /** errno 0 or negative; syscall names the step that failed ('' on success); -1 where a number is unknown. */

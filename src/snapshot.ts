@@ -20,7 +20,7 @@ import { parseSmaps, scanPrivateVmas } from './procfs/maps';
 import { readMeminfo } from './procfs/meminfo';
 import { parseCensusStatus, readTaskCensus, type TaskCensus } from './procfs/census';
 import { readMemoryPressure, readOomKills, readOomScore } from './procfs/pressure';
-import { readKeptFile } from './procfs/kept-file';
+import { keptDescriptorOf, readKeptFile } from './procfs/kept-file';
 import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
 import { countTasksOfUid } from './procfs/processes';
 import { parseStatus } from './procfs/status';
@@ -114,27 +114,34 @@ function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom
   return { memory, oom };
 }
 
-// mountinfo changes only when something is mounted or unmounted: its parse is kept while the text read is the
-// same (a compare of a few KiB against a parse that cost more than the read). Frozen, as snapshots share it.
-let lastMountinfo: { text: string; mounts: CgroupMount[] } | null = null;
+// mountinfo changes only when something is mounted or unmounted, and its kept descriptor says when: a mounts file
+// polls POLLPRI once after each change to its namespace's table, counted from its open and from the last poll that
+// said so (fs/proc_namespace.c mounts_poll). So the parse of the text read after the open stands until a poll says
+// otherwise: a poll (about 1 µs) in place of a read and a compare (about 20 µs: the kernel formats every mount).
+// Frozen, as snapshots share it.
+const MOUNTINFO = '/proc/self/mountinfo';
+let keptMounts: { fd: number; mounts: CgroupMount[] } | null = null;
 
-function cgroupMountsOf(text: string, path: string): CgroupMount[] {
-  if (lastMountinfo?.text !== text) {
-    const mounts = parseCgroupMounts(text, path);
-    for (const mount of mounts) Object.freeze(mount.superOptions);
-    lastMountinfo = { text, mounts: Object.freeze(mounts.map((mount) => Object.freeze(mount))) as CgroupMount[] };
+function readCgroupMounts(): CgroupMount[] {
+  // Another descriptor (the kept one was let go and reopened) has a count of its own: its text is read again.
+  if (keptMounts !== null && keptMounts.fd === keptDescriptorOf(MOUNTINFO) && native.mountsChanged(keptMounts.fd) === 0) {
+    return keptMounts.mounts;
   }
-  return lastMountinfo.mounts;
+  // Forgotten first: the poll that said 1 has reset the count, so a read or parse that throws must not leave it.
+  keptMounts = null;
+  const mounts = parseCgroupMounts(readKeptFile(MOUNTINFO), MOUNTINFO);
+  for (const mount of mounts) Object.freeze(Object.freeze(mount).superOptions);
+  keptMounts = { fd: keptDescriptorOf(MOUNTINFO) ?? -1, mounts: Object.freeze(mounts) as CgroupMount[] };
+  return keptMounts.mounts;
 }
 
 /** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
 export function readMachineSnapshot(): MachineSnapshot {
-  const mountsPath = '/proc/self/mountinfo';
   return {
     ...readMachineMemory(),
     kernel: readKernelSysctls(),
     loadavg: readLoadavg(),
-    cgroupMounts: cgroupMountsOf(readKeptFile(mountsPath), mountsPath),
+    cgroupMounts: readCgroupMounts(),
     census: null,
   };
 }

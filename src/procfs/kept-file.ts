@@ -1,7 +1,7 @@
 // The files every canFork() answer reads (the machine's and this process's own), kept open and read again from
 // offset 0. procfs builds the text afresh on each read from 0 (seq_read_iter resets its iterator there; a sysctl
 // formats its value on each read), so the text is the one open, read, read, close would give, for two reads: about 12
-// µs down to 7 per file here (bench/canfork-reads.mjs). What an open file is bound to cannot change under a Node
+// µs down to 7 per file here, and a numeric sysctl in one read, 12 down to 3 (bench/canfork-reads.mjs). What an open file is bound to cannot change under a Node
 // process: /proc/PID is our own, no process changes its own pid namespace, and setns refuses a mount namespace to
 // threads that share their fs_struct, as Node's do (only native code calling unshare(CLONE_NEWNS) on the main thread
 // would leave the kept mountinfo showing the namespace it was opened in).
@@ -33,16 +33,21 @@ function readFromStart(fd: number): string {
   return buffer.toString('utf8', 0, length);
 }
 
-/**
- * The whole text of `path`, read through a descriptor kept open for it (opened on first use, O_CLOEXEC as every
- * Node descriptor). Errors are those of readFileSync: a failed open throws it unchanged; a kept descriptor whose read
- * fails (closed by someone else, EBADF) is let go and the file opened again, once.
- */
-export function readKeptFile(path: string): string {
+// Enough for any /proc/sys file of a few numbers; a read that fills it may have been cut short (see readKeptSysctl).
+const SYSCTL_READ_BYTES = 256;
+
+/** A numeric /proc/sys file in one read when it fits, else read as any other file. */
+function readSysctlOnce(fd: number): string {
+  const read = readSync(fd, scratch, 0, SYSCTL_READ_BYTES, 0);
+  return read < SYSCTL_READ_BYTES ? scratch.toString('utf8', 0, read) : readFromStart(fd);
+}
+
+/** The text of `path` by `readText` through the descriptor kept for it; errors as readKeptFile says. */
+function readKept(path: string, readText: (fd: number) => string): string {
   const kept = keptDescriptors.get(path);
   if (kept !== undefined) {
     try {
-      return readFromStart(kept);
+      return readText(kept);
     } catch (error) {
       keptDescriptors.delete(path);
       // EBADF: closed behind our back, and the number may be someone else's by now; anything else is still ours.
@@ -51,7 +56,7 @@ export function readKeptFile(path: string): string {
   }
   const fd = openSync(path, 'r');
   try {
-    const text = readFromStart(fd);
+    const text = readText(fd);
     keptDescriptors.set(path, fd);
     return text;
   } catch (error) {
@@ -60,7 +65,26 @@ export function readKeptFile(path: string): string {
   }
 }
 
-/** The descriptor kept for `path`, or undefined (for tests). */
+/**
+ * The whole text of `path`, read through a descriptor kept open for it (opened on first use, O_CLOEXEC as every
+ * Node descriptor). Errors are those of readFileSync: a failed open throws it unchanged; a kept descriptor whose read
+ * fails (closed by someone else, EBADF) is let go and the file opened again, once.
+ */
+export function readKeptFile(path: string): string {
+  return readKept(path, readFromStart);
+}
+
+/**
+ * readKeptFile for a /proc/sys file of numbers, in one read of a few hundred bytes. Their handlers (the
+ * proc_dointvec and proc_doulongvec families) write the whole value in the first read, cut to its size, and nothing
+ * at any later position, so the read until 0 that other files need is a second call that can only return 0, and
+ * the kernel zeroes a buffer of the size asked for on every read (16 KiB: about 2 µs more than 256 bytes).
+ */
+export function readKeptSysctl(path: string): string {
+  return readKept(path, readSysctlOnce);
+}
+
+/** The descriptor kept for `path`, or undefined (src/snapshot.ts polls the mountinfo one). */
 export function keptDescriptorOf(path: string): number | undefined {
   return keptDescriptors.get(path);
 }

@@ -1,5 +1,5 @@
 // The sysctls fork depends on: /proc/sys/vm (overcommit, reserves) and /proc/sys/kernel (threads-max, pid_max).
-import { readKeptFile } from './kept-file';
+import { readKeptSysctl } from './kept-file';
 import { ProcfsParseError } from './parse-error';
 
 /** vm.overcommit_memory: 0 heuristic, 1 always, 2 never (the model names them: OVERCOMMIT_MODE_NAMES). */
@@ -34,12 +34,12 @@ export function parseOvercommitMode(text: string, path?: string): OvercommitMode
 }
 
 function readNumber(path: string): number {
-  return parseSysctlNumber(readKeptFile(path), path);
+  return parseSysctlNumber(readKeptSysctl(path), path);
 }
 
 export function readOvercommitMode(): OvercommitMode {
   const path = '/proc/sys/vm/overcommit_memory';
-  return parseOvercommitMode(readKeptFile(path), path);
+  return parseOvercommitMode(readKeptSysctl(path), path);
 }
 
 /** vm.admin_reserve_kbytes and vm.user_reserve_kbytes: only mode 2 (and the pre-5.2 mode 0) subtract them. */

@@ -117,6 +117,15 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     expect(native.waitpid(1, true)).toBe(-errno.ECHILD);
   });
 
+  it('mountsChanged: 0 for a file that is no mounts file (it never polls POLLPRI), -EBADF for no descriptor', () => {
+    // 1 after a change is shown in a mount namespace of its own: test/canfork/mount-changes.test.ts.
+    const file = openSync(__filename, 'r');
+    expect(native.mountsChanged(file)).toBe(0);
+    closeSync(file);
+    // Not the number just closed: another thread may have been given it meanwhile.
+    expect(native.mountsChanged(2 ** 30)).toBe(-errno.EBADF);
+  });
+
   it('watchExit calls back with 0, signalWatched answers 0 while the child lives and -ESRCH once it is reaped', async () => {
     const child = native.spawn(plan(['/bin/sleep', '30']));
     if (typeof child === 'number') throw new Error(`spawn: ${child}`);
@@ -172,5 +181,8 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     expect(() => native.spawn(plan(['/bin/true'], { cgroupFd: -2 }))).toThrow(RangeError);
     expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
     expect(() => native.signalWatched(1, 100)).toThrow(RangeError);
+    expect(() => native.mountsChanged('3' as unknown as number)).toThrow(TypeError);
+    expect(() => native.mountsChanged(-1)).toThrow(RangeError);
+    expect(() => native.mountsChanged(1.5)).toThrow(RangeError);
   });
 });

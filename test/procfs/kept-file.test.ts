@@ -1,10 +1,10 @@
 // The kept descriptors behind canFork()'s reads: the text must be what a fresh open would read, every time.
 import { spawn } from 'node:child_process';
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canFork, mmap, type Mapping } from '../../src/index';
-import { keptDescriptorOf, readKeptFile } from '../../src/procfs/kept-file';
+import { keptDescriptorOf, readKeptFile, readKeptSysctl } from '../../src/procfs/kept-file';
 import { GiB, vmSizeBytes } from '../helpers/proc';
 import { openFdCount } from '../stress/helpers';
 
@@ -71,6 +71,41 @@ describe('readKeptFile', () => {
     })();
     expect(() => readKeptFile(path)).toThrow(expect.objectContaining({ code: expected.code, errno: expected.errno, syscall: expected.syscall, path }));
     expect(keptDescriptorOf(path)).toBeUndefined();
+  });
+});
+
+describe('readKeptSysctl', () => {
+  const sysctls = ['overcommit_memory', 'overcommit_ratio', 'overcommit_kbytes', 'admin_reserve_kbytes', 'user_reserve_kbytes']
+    .map((name) => `/proc/sys/vm/${name}`).concat('/proc/sys/kernel/threads-max', '/proc/sys/kernel/pid_max');
+
+  it('gives the text readFileSync gives, for every sysctl canfork reads', () => {
+    for (const path of sysctls) {
+      expect(readKeptSysctl(path)).toBe(readFileSync(path, 'utf8'));
+      expect(readKeptSysctl(path)).toBe(readFileSync(path, 'utf8'));
+    }
+  });
+
+  it('the kernel gives a numeric sysctl whole in the first read and nothing after: a cut read cannot be continued', () => {
+    for (const path of sysctls) {
+      const whole = readFileSync(path, 'utf8');
+      const fd = openSync(path, 'r');
+      try {
+        const buffer = Buffer.alloc(64);
+        expect(readSync(fd, buffer, 0, 64, 0)).toBe(whole.length);
+        expect(readSync(fd, buffer, 0, 64, whole.length)).toBe(0);
+        // Cut to one byte, the rest is not at position 1 either: only a read from 0 with room gets it.
+        expect(readSync(fd, buffer, 0, 1, 0)).toBe(1);
+        expect(readSync(fd, buffer, 0, 64, 1)).toBe(0);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  });
+
+  it('reads a file longer than its one read whole, from offset 0 again', () => {
+    expect(readFileSync(__filename, 'utf8').length).toBeGreaterThan(256);
+    expect(readKeptSysctl(__filename)).toBe(readFileSync(__filename, 'utf8'));
+    expect(readKeptSysctl(__filename)).toBe(readFileSync(__filename, 'utf8'));
   });
 });
 
