@@ -1,11 +1,11 @@
 // What the spawn functions call: one object per child that adds the supervision options to the native
 // plan, places the child in its cgroup, and answers kill() and the timeout for the child, its group or its
 // cgroup. The spawn code stays ignorant of groups and cgroups; it calls these hooks at fixed points.
-import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { SupervisedCgroup, sleepSync } from './cgroup';
 import { locateV1Site, locateV2Site, type CgroupSite } from './cgroup-site';
 import type { NormalizedSupervision } from './options';
+import { readStat } from './proc';
 import { TrackedGroup } from './process-group';
 import { Supervisor, type SignalOutcome } from './supervisor';
 import { errnoName, systemError } from '../errors';
@@ -39,8 +39,10 @@ function toKillResult(outcome: SignalOutcome): KillResult {
 
 /** This process's session id (/proc/self/stat field 6). */
 export function ownSession(): number {
-  const stat = readFileSync('/proc/self/stat', 'latin1');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  const own = readStat(process.pid);
+  // Only a stat this process cannot parse of itself gives null: say so rather than act on a wrong group.
+  if (own === null) throw new Error(`cannot read the session of this process from /proc/${process.pid}/stat`);
+  return own.session;
 }
 
 let v2Usable = false;
