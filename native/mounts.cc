@@ -12,8 +12,9 @@ namespace {
 
 // mountsChanged(fd) -> 1, 0 or a negative errno. A mounts, mountinfo or mountstats file polls POLLPRI (and
 // POLLERR) once after each change to its mount namespace's table, counted from its open and from the last poll
-// that said so (fs/proc_namespace.c mounts_poll): the table the caller read after opening it still stands while
-// this says 0. Any other fd polls without POLLPRI, and so always reads 0: the caller passes only such files.
+// that said so (fs/proc_namespace.c mounts_poll; docs/kernel-rules.md §7): the table the caller read after opening
+// it still stands while this says 0. Any other fd polls without POLLPRI, and so always reads 0: the caller passes
+// only such files.
 Napi::Value MountsChanged(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double fdNumber = NumberArg(info, 0, "fd");

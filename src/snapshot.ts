@@ -116,9 +116,9 @@ function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom
 
 // mountinfo changes only when something is mounted or unmounted, and its kept descriptor says when: a mounts file
 // polls POLLPRI once after each change to its namespace's table, counted from its open and from the last poll that
-// said so (fs/proc_namespace.c mounts_poll). So the parse of the text read after the open stands until a poll says
-// otherwise: a poll (about 1 µs) in place of a read and a compare (about 20 µs: the kernel formats every mount).
-// Frozen, as snapshots share it.
+// said so (fs/proc_namespace.c mounts_poll; docs/kernel-rules.md §7). So the parse of the text read after the open
+// stands until a poll says otherwise: a poll of about 2 µs in place of a read of about 18 (the kernel formats every
+// mount) and a compare (bench/canfork-reads.mjs). Frozen, as snapshots share it.
 const MOUNTINFO = '/proc/self/mountinfo';
 let keptMounts: { fd: number; mounts: CgroupMount[] } | null = null;
 

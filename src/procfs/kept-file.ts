@@ -1,10 +1,11 @@
 // The files every canFork() answer reads (the machine's and this process's own), kept open and read again from
 // offset 0. procfs builds the text afresh on each read from 0 (seq_read_iter resets its iterator there; a sysctl
 // formats its value on each read), so the text is the one open, read, read, close would give, for two reads: about 12
-// µs down to 7 per file here, and a numeric sysctl in one read, 12 down to 3 (bench/canfork-reads.mjs). What an open file is bound to cannot change under a Node
-// process: /proc/PID is our own, no process changes its own pid namespace, and setns refuses a mount namespace to
-// threads that share their fs_struct, as Node's do (only native code calling unshare(CLONE_NEWNS) on the main thread
-// would leave the kept mountinfo showing the namespace it was opened in).
+// µs down to 7 per file here, and for a numeric sysctl one read, about 3 (bench/canfork-reads.mjs). What an open
+// file is bound to cannot change under a Node process: /proc/PID is our own, no process changes its own pid
+// namespace, and setns refuses a mount namespace to threads that share their fs_struct, as Node's do (only native
+// code calling unshare(CLONE_NEWNS) on the main thread would leave the kept mountinfo showing the namespace it was
+// opened in).
 // Other processes' files are read the usual way: a pid can be reused, and a scan would keep one descriptor per process.
 // A worker's kept descriptors are closed by Node when the worker ends, as every fs.openSync descriptor of a worker is
 // (test/hardening/worker-terminate.test.ts counts them).
@@ -78,7 +79,8 @@ export function readKeptFile(path: string): string {
  * readKeptFile for a /proc/sys file of numbers, in one read of a few hundred bytes. Their handlers (the
  * proc_dointvec and proc_doulongvec families) write the whole value in the first read, cut to its size, and nothing
  * at any later position, so the read until 0 that other files need is a second call that can only return 0, and
- * the kernel zeroes a buffer of the size asked for on every read (16 KiB: about 2 µs more than 256 bytes).
+ * the kernel zeroes a buffer of the size asked for on every read (16 KiB: about 2 µs more than 256 bytes;
+ * docs/kernel-rules.md §7).
  */
 export function readKeptSysctl(path: string): string {
   return readKept(path, readSysctlOnce);
