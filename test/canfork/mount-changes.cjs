@@ -8,19 +8,17 @@ const path = require('node:path');
 const distEntry = process.env.CANFORK_DIST_ENTRY;
 const canfork = require(distEntry);
 const { native } = require(path.join(path.dirname(distEntry), 'binding.js'));
+const { parseCgroupMounts } = require(path.join(path.dirname(distEntry), 'procfs', 'cgroup.js'));
 
 const placement = () => {
   const { cgroup } = canfork.canFork().tasks;
   return cgroup === null ? null : { version: cgroup.version, path: cgroup.path };
 };
-/** The mount points of the hierarchy the answer names: the v1 one with pids, or every cgroup2 one. */
+/** The mount points of the hierarchy the answer names (src/procfs/cgroup.ts parses mountinfo): v1 pids, or cgroup2. */
 function hierarchyMounts(version) {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).flatMap((line) => {
-    const [left, right] = line.split(' - ');
-    const [fsType, , superOptions] = right.split(' ');
-    const named = version === 1 ? fsType === 'cgroup' && superOptions.split(',').includes('pids') : fsType === 'cgroup2';
-    return named ? [left.split(' ')[4]] : [];
-  });
+  return parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((mount) => (version === 1 ? mount.fsType === 'cgroup' && mount.superOptions.includes('pids') : mount.fsType === 'cgroup2'))
+    .map((mount) => mount.mountPoint);
 }
 
 const polls = {};
