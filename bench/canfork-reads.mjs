@@ -1,11 +1,12 @@
 // What canFork()'s file reads cost, opened each time against kept open: `node bench/canfork-reads.mjs [rounds]`.
 // For each file one canFork() of this process reads, wall time per read through readFileSync (open, read until
 // end, close) and through the kept descriptor canFork() uses (src/procfs/kept-file.ts: read from offset 0 until
-// end; a sysctl in one read), in batches that take turns; the poll that stands in for mountinfo's read; all ten
-// files each way, and as canFork() takes them (mountinfo polled); then canFork() itself. Median, p99 and count of
-// the batch means, in µs.
+// end; a sysctl in one read of 256 bytes, and one of them also in one read of 16 KiB), in batches that take turns;
+// the poll that stands in for mountinfo's read; all ten files each way, and as canFork() takes them (mountinfo
+// polled); then canFork() itself. Median, p99 and count of the batch means, in µs.
 // Runs on dist/ (npm run build:ts first). Prints one JSON object.
-import { readFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
+import { readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +32,10 @@ for (const path of files) {
 }
 // What canFork() does for mountinfo while the mount table stands (src/snapshot.ts): one poll of the kept descriptor.
 canfork.canFork();
+// A sysctl's one read at the size readKeptFile asks for: what the small read of readKeptSysctl saves by its size alone.
+const sysctlFd = keptDescriptorOf('/proc/sys/vm/overcommit_memory');
+const largeRead = Buffer.allocUnsafe(16 * 1024);
+timings['/proc/sys/vm/overcommit_memory kept, one read of 16 KiB'] = () => largeRead.toString('utf8', 0, readSync(sysctlFd, largeRead, 0, largeRead.length, 0));
 const mountinfoFd = keptDescriptorOf('/proc/self/mountinfo');
 timings['/proc/self/mountinfo poll'] = () => native.mountsChanged(mountinfoFd);
 timings['all files readFileSync'] = () => files.forEach((path) => readFileSync(path, 'utf8'));

@@ -1,57 +1,29 @@
 // How long the spawning thread runs per spawn, with no tracer attached: `node bench/spawn-cpu.mjs [spawns] [rounds]`.
 // perf (bench/spawn-sched.mjs) splits a spawn into turns but slows every switch it records; this reads only
-// what the kernel keeps anyway. Each loop spawns /bin/true one after another (stdio ignored) in a process of
-// its own, and reads its JavaScript thread's /proc/thread-self/schedstat (time on a CPU, time runnable but
-// waiting for one) and stat (user and system ticks) before and after, with the whole process's CPU and the
-// wall time (bench/lib/spawn-loop.cjs). The loops: canfork's spawn; child_process.spawn under canfork/register;
-// the addon alone (its spawn and exit watch with a promise: canfork's spawn minus this is Node's ChildProcess
-// and canfork's JavaScript around the addon); and Bun.spawn when `npm run bench` has installed Bun (or
-// $CANFORK_BENCH_BUN names it). Each loop warms up with
-// 500 spawns first. The loops take turns for `rounds` rounds, each round starting with the next one. Prints one
-// JSON object: per loop, µs per spawn, the median of the rounds and each round's figure. The thread's on-CPU
-// time counts what the kernel does for it too (the clone, the exit's wake-up); wholeProcess minus it is what
-// the process's other threads ran (V8's garbage collection and compiler helpers).
+// what the kernel keeps anyway. Each loop of bench/lib/spawn-loops.cjs (canfork's spawn, register, the addon
+// alone, Bun) spawns /bin/true one after another in a process of its own, and reads its JavaScript thread's
+// /proc/thread-self/schedstat (time on a CPU, time runnable but waiting for one) and stat (user and system
+// ticks) before and after, with the whole process's CPU and the wall time (bench/lib/spawn-loop.cjs). Each
+// loop warms up with 500 spawns first. The loops take turns for `rounds` rounds, each round starting with the
+// next one. Prints one JSON object: per loop, µs per spawn, the median of the rounds and each round's figure.
+// The thread's on-CPU time counts what the kernel does for it too (the clone, the exit's wake-up); wholeProcess
+// minus it is what the process's other threads ran (V8's garbage collection and compiler helpers).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { peerBinary } from './lib/peers.cjs';
+import { loopScript, modulePath, spawnLoops } from './lib/spawn-loops.cjs';
 import { summarize } from './lib/stats.cjs';
 
 const spawns = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const modulePath = (...parts) => JSON.stringify(path.join(benchDir, ...parts));
-const bun = peerBinary('bun');
 // Long enough for V8 to have compiled the hot paths: with 100, background compiles still ran in the timed spawns.
 const loopSettings = JSON.stringify({ warmUp: 500, spawns, ticksPerSecond: Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) });
 
-// Each loop's script: `setup`, then bench/lib/spawn-loop.cjs timing `spawnToExit`, its figures on stdout.
-const loopScript = (setup, spawnToExit) => `import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-const { timeSpawnLoop } = require(${modulePath('lib', 'spawn-loop.cjs')});
-${setup}
-process.stdout.write(JSON.stringify(await timeSpawnLoop(${spawnToExit}, ${loopSettings})));
-`;
-const awaitExit = "const { once } = require('node:events');";
-
-const loops = {
-  canfork: [process.execPath, loopScript(`${awaitExit}\nconst canfork = require(${modulePath('..', 'dist', 'index.js')});`,
-    "() => once(canfork.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit')")],
-  register: [process.execPath, loopScript(`${awaitExit}\nrequire(${modulePath('..', 'dist', 'register-require.js')});
-const childProcess = require('node:child_process');`, "() => once(childProcess.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit')")],
-  addonAlone: [process.execPath, loopScript(`const { native } = require(${modulePath('..', 'dist', 'binding.js')});
-const { trueSpawnPlan } = require(${modulePath('lib', 'true-plan.cjs')});
-const addonSpawn = () => new Promise((resolve, reject) => {
-  const child = native.spawn(trueSpawnPlan(null));
-  if (typeof child === 'number') reject(new Error('spawn failed: ' + child));
-  else native.watchExit(child.pid, child.pidfd, resolve);
-});`, 'addonSpawn')],
-  ...(existsSync(bun) ? {
-    bun: [bun, loopScript('', "() => Bun.spawn(['/bin/true'], { stdio: ['ignore', 'ignore', 'ignore'] }).exited")],
-  } : {}),
-};
+// Each loop's script: bench/lib/spawn-loop.cjs timing its spawnToExit, the figures on stdout.
+const loops = Object.fromEntries(Object.entries(spawnLoops()).map(([name, loop]) => [name, [loop.runtime, loopScript(loop,
+  `const { timeSpawnLoop } = require(${modulePath('bench', 'lib', 'spawn-loop.cjs')});
+process.stdout.write(JSON.stringify(await timeSpawnLoop(spawnToExit, ${loopSettings})));`)]]));
 
 const names = Object.keys(loops);
 const perRound = Object.fromEntries(names.map((name) => [name, []]));

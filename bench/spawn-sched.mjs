@@ -1,8 +1,7 @@
 // Where spawn to exit goes, from the scheduler's own record: `node bench/spawn-sched.mjs [spawns]`.
-// Needs perf (Debian: linux-perf), run as root (it records scheduler tracepoints). It runs a loop of /bin/true
-// spawns (stdio ignored, one after another) under `perf sched record`: canfork's spawn in Node, and Bun.spawn
-// when `npm run bench` has installed Bun (or $CANFORK_BENCH_BUN names it). From `perf sched timehist` it
-// takes, per spawn, how long each side ran on a CPU:
+// Needs perf (Debian: linux-perf), run as root (it records scheduler tracepoints). It runs each loop of
+// bench/lib/spawn-loops.cjs (canfork's spawn, register, the addon alone without ChildProcess, Bun) under
+// `perf sched record`, and takes from `perf sched timehist`, per spawn, how long each side ran on a CPU:
 //   parent, exit → clone: from the child's exit waking the parent to the next spawn's clone (the exit reaching
 //     JavaScript, the await, the next spawn up to the clone);
 //   child, clone → exec: the new child until exec lets the vfork parent go (for Bun its signal resets too);
@@ -10,26 +9,17 @@
 //     return to the event loop);
 //   child, exec → exit: /bin/true itself, the dynamic loader and libc start-up.
 // Where the kernel keeps parent and child on one CPU (it did on the 2-core machine of the README), these run one
-// after another, so every microsecond of them is in the spawn-to-exit time. Prints one JSON object; times in µs.
+// after another, so every microsecond of them is in the spawn-to-exit time; `serial` is the sum of the first three,
+// what the spawner adds to the program's own run. Prints one JSON object; times in µs.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { peerBinary } from './lib/peers.cjs';
+import { loopScript, spawnLoops } from './lib/spawn-loops.cjs';
 
 const spawns = Number(process.argv[2] ?? 1000);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bun = peerBinary('bun');
-
-const loops = {
-  canfork: [process.execPath, `const canfork = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
-const { once } = require('node:events');
-(async () => { for (let i = 0; i < ${spawns}; i++) await once(canfork.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit'); })();`, 'cjs'],
-  ...(existsSync(bun) ? {
-    bun: [bun, `for (let i = 0; i < ${spawns}; i++) await Bun.spawn(['/bin/true'], { stdio: ['ignore', 'ignore', 'ignore'] }).exited;`, 'mjs'],
-  } : {}),
-};
+const loops = Object.fromEntries(Object.entries(spawnLoops()).map(([name, loop]) => [name,
+  [loop.runtime, loopScript(loop, `for (let i = 0; i < ${spawns}; i++) await spawnToExit();`)]]));
 
 /** `perf sched timehist` rows with run times: { endUs, cpu, comm, tid, runUs }, in time order. */
 function timehistRows(text) {
@@ -71,14 +61,19 @@ function splitTurns(rows) {
   const parentRows = rows.filter((row) => row.tid === parent);
   const ordered = [...children.values()].filter((child) => child.start !== Infinity).sort((x, y) => x.start - y.start);
   const ranSum = (from, to) => parentRows.filter((row) => row.endUs > from && row.endUs <= to).reduce((sum, row) => sum + row.runUs, 0);
-  const parts = { 'parent, exit → clone': [], 'child, clone → exec': [], 'parent, after exec': [], 'child, exec → exit': [] };
+  const parts = { 'parent, exit → clone': [], 'child, clone → exec': [], 'parent, after exec': [], 'child, exec → exit': [], serial: [] };
   let sameCpu = 0;
   ordered.forEach((child, index) => {
     parts['child, clone → exec'].push(child.beforeExec);
     parts['child, exec → exit'].push(child.program);
-    parts['parent, after exec'].push(ranSum(child.exec, child.exit));
+    const afterExec = ranSum(child.exec, child.exit);
+    parts['parent, after exec'].push(afterExec);
     const next = ordered[index + 1];
-    if (next) parts['parent, exit → clone'].push(ranSum(child.exit, next.start));
+    if (next) {
+      const exitToClone = ranSum(child.exit, next.start);
+      parts['parent, exit → clone'].push(exitToClone);
+      parts.serial.push(child.beforeExec + afterExec + exitToClone);
+    }
     const parentCpu = parentRows.findLast((row) => row.endUs <= child.start)?.cpu;
     if (child.cpus.size === 1 && child.cpus.has(parentCpu)) sameCpu++;
   });
@@ -99,8 +94,8 @@ try {
 const directory = mkdtempSync(path.join(tmpdir(), 'canfork-sched-'));
 const results = { spawns };
 try {
-  for (const [name, [runtime, source, extension]] of Object.entries(loops)) {
-    const script = path.join(directory, `${name}.${extension}`);
+  for (const [name, [runtime, source]] of Object.entries(loops)) {
+    const script = path.join(directory, `${name}.mjs`);
     const data = path.join(directory, `${name}.data`);
     writeFileSync(script, source);
     execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -79,8 +79,8 @@ export function readKeptFile(path: string): string {
  * readKeptFile for a /proc/sys file of numbers, in one read of a few hundred bytes. Their handlers (the
  * proc_dointvec and proc_doulongvec families) write the whole value in the first read, cut to its size, and nothing
  * at any later position, so the read until 0 that other files need is a second call that can only return 0, and
- * the kernel zeroes a buffer of the size asked for on every read (16 KiB: about 2 µs more than 256 bytes;
- * docs/kernel-rules.md §7).
+ * the kernel zeroes a buffer of the size asked for on every read (one read of 16 KiB takes about 1 µs more than
+ * one of 256 bytes: bench/canfork-reads.mjs; docs/kernel-rules.md §7).
  */
 export function readKeptSysctl(path: string): string {
   return readKept(path, readSysctlOnce);
