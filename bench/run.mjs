@@ -12,6 +12,7 @@ import { describeMachine, watchMachineLoad } from './lib/machine.cjs';
 import { availableBytes, GiB } from './lib/memory.cjs';
 import { peerBinary, peerPackages, peersDirectory } from './lib/peers.cjs';
 import { markdownReport } from './lib/report.cjs';
+import { sourceVersion } from './lib/source-version.cjs';
 import { ratio, round, roundSummary, summarize } from './lib/stats.cjs';
 import { canForkChart, spawnChart } from './lib/charts.cjs';
 
@@ -335,16 +336,6 @@ function recordMissing(results, unavailable) {
   for (const [name, reason] of Object.entries(unavailable)) {
     const note = `${name}: not yet measured (${reason})`;
     if (!results.notes.includes(note)) results.notes.push(note);
-  }
-}
-
-/** The commit measured, and whether src/ or native/ had uncommitted changes (a shared tree may). */
-function sourceVersion() {
-  try {
-    const git = (...args) => execFileSync('git', args, { cwd: path.dirname(benchDir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedSources: git('status', '--porcelain', '--', 'src', 'native') !== '' };
-  } catch {
-    return null; // not a git checkout (an npm tarball): nothing to record
   }
 }
 

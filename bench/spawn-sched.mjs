@@ -10,16 +10,26 @@
 //   child, exec → exit: /bin/true itself, the dynamic loader and libc start-up.
 // Where the kernel keeps parent and child on one CPU (it did on the 2-core machine of the README), these run one
 // after another, so every microsecond of them is in the spawn-to-exit time; `serial` is the sum of the first three,
-// what the spawner adds to the program's own run. Prints one JSON object; times in µs.
+// what the spawner adds to the program's own run. The loops take turns in 3 passes of spawns/3 spawns each, after
+// 200 untimed ones. Prints one JSON object, times in µs, and writes it to bench/results/spawn-sched.json, from which
+// bench/update-readme.mjs adds the split to the README.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeMachine } from './lib/machine.cjs';
+import { sourceVersion } from './lib/source-version.cjs';
 import { loopScript, spawnLoops } from './lib/spawn-loops.cjs';
 
 const spawns = Number(process.argv[2] ?? 1000);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const passes = 3;
+const spawnsPerPass = Math.ceil(spawns / passes);
+// Spawns at the start of each loop left out of the figures: V8 is still compiling the hot paths meanwhile.
+const warmUp = 200;
 const loops = Object.fromEntries(Object.entries(spawnLoops()).map(([name, loop]) => [name,
-  [loop.runtime, loopScript(loop, `for (let i = 0; i < ${spawns}; i++) await spawnToExit();`)]]));
+  [loop.runtime, loopScript(loop, `for (let i = 0; i < ${warmUp + spawnsPerPass}; i++) await spawnToExit();`)]]));
 
 /** `perf sched timehist` rows with run times: { endUs, cpu, comm, tid, runUs }, in time order. */
 function timehistRows(text) {
@@ -34,7 +44,7 @@ function timehistRows(text) {
 }
 
 /**
- * Each spawn's time on a CPU, split as the header says. A child is a thread that became /bin/true; its turns
+ * Each spawn's time on a CPU in one recorded loop, split as the header says: { sameCpu, children, parts }. A child is a thread that became /bin/true; its turns
  * (preempted ones too) are summed, and each parent turn counts towards the phase in which it ended.
  */
 function splitTurns(rows) {
@@ -64,6 +74,7 @@ function splitTurns(rows) {
   const parts = { 'parent, exit → clone': [], 'child, clone → exec': [], 'parent, after exec': [], 'child, exec → exit': [], serial: [] };
   let sameCpu = 0;
   ordered.forEach((child, index) => {
+    if (index < warmUp) return;
     parts['child, clone → exec'].push(child.beforeExec);
     parts['child, exec → exit'].push(child.program);
     const afterExec = ranSum(child.exec, child.exit);
@@ -77,11 +88,20 @@ function splitTurns(rows) {
     const parentCpu = parentRows.findLast((row) => row.endUs <= child.start)?.cpu;
     if (child.cpus.size === 1 && child.cpus.has(parentCpu)) sameCpu++;
   });
+  return { sameCpu, children: Math.max(0, ordered.length - warmUp), parts };
+}
+
+/** One loop's passes pooled: the share of children that ran on the parent's CPU, and each part's quartiles. */
+function summariseTurns(passTurns) {
   const quantile = (list, q) => Math.round([...list].sort((x, y) => x - y)[Math.floor(q * (list.length - 1))]);
+  const children = passTurns.reduce((sum, turns) => sum + turns.children, 0);
+  const sameCpu = passTurns.reduce((sum, turns) => sum + turns.sameCpu, 0);
   return {
-    childOnParentCpu: Number((sameCpu / Math.max(1, ordered.length)).toFixed(3)),
-    runUs: Object.fromEntries(Object.entries(parts).map(([name, list]) => [name,
-      list.length ? { median: quantile(list, 0.5), p25: quantile(list, 0.25), p75: quantile(list, 0.75), n: list.length } : null])),
+    childOnParentCpu: Number((sameCpu / Math.max(1, children)).toFixed(3)),
+    runUs: Object.fromEntries(Object.keys(passTurns[0].parts).map((name) => {
+      const list = passTurns.flatMap((turns) => turns.parts[name]);
+      return [name, list.length ? { median: quantile(list, 0.5), p25: quantile(list, 0.25), p75: quantile(list, 0.75), n: list.length } : null];
+    })),
   };
 }
 
@@ -91,18 +111,30 @@ try {
   process.stderr.write('bench/spawn-sched.mjs needs perf (Debian: apt-get install linux-perf)\n');
   process.exit(1);
 }
+// The loops take turns in passes, each pass starting with the next loop, so that drift of the machine reaches all.
 const directory = mkdtempSync(path.join(tmpdir(), 'canfork-sched-'));
-const results = { spawns };
+const names = Object.keys(loops);
+const turnsOf = Object.fromEntries(names.map((name) => [name, []]));
 try {
-  for (const [name, [runtime, source]] of Object.entries(loops)) {
-    const script = path.join(directory, `${name}.mjs`);
-    const data = path.join(directory, `${name}.data`);
-    writeFileSync(script, source);
-    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const text = execFileSync('perf', ['sched', 'timehist', '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-    results[name] = splitTurns(timehistRows(text));
+  for (let pass = 0; pass < passes; pass++) {
+    for (let turn = 0; turn < names.length; turn++) {
+      const name = names[(pass + turn) % names.length];
+      const [runtime, source] = loops[name];
+      const script = path.join(directory, `${name}.mjs`);
+      const data = path.join(directory, `${name}.data`);
+      writeFileSync(script, source);
+      execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const text = execFileSync('perf', ['sched', 'timehist', '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+      turnsOf[name].push(splitTurns(timehistRows(text)));
+    }
   }
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }
-process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+const results = {
+  measuredAt: new Date().toISOString(), source: sourceVersion(), machine: describeMachine(), spawnsPerPass: spawnsPerPass, passes,
+  loops: Object.fromEntries(names.map((name) => [name, summariseTurns(turnsOf[name])])),
+};
+const text = `${JSON.stringify(results, null, 2)}\n`;
+writeFileSync(path.join(root, 'bench', 'results', 'spawn-sched.json'), text);
+process.stdout.write(text);

@@ -1,7 +1,7 @@
 // Rewrites the "## Benchmarks" section of README.md from bench/results/latest.json, so that every speed
 // claim in the README comes from the last full run. Touches nothing outside that section; inserts it
 // before "## Building from source" the first time.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownReport } from './lib/report.cjs';
@@ -55,12 +55,14 @@ How it measures:
   every page table to fill it in); and the floor, a bare read of \`/proc/self/maps\`. The VMA-count rows add
   one-page \`mmap\`s that alternate \`noreserve\` so neighbours cannot merge; "VMAs" is what maps counted.
   Where its time goes: \`node bench/canfork-reads.mjs\` times each file one answer reads, opened each time
-  (\`readFileSync\`) and through the descriptor \`canFork()\` keeps, and the answer itself.
+  (\`readFileSync\`) and through the descriptor \`canFork()\` keeps, the poll that stands in for mountinfo's read,
+  and the answer itself.
 - Call overhead: tinybench over batches of calls against a C loop of the same syscalls (\`tryAllocate\` and
   \`mmap().unmap()\` both come down to one mmap+munmap of 1 GiB).
 - Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn;
   \`node bench/spawn-sched.mjs\` gives, from \`perf sched\` (it needs perf and root), how long the parent and the
-  child each run per spawn, for canfork and for Bun: before the clone, until exec, after exec, and the program.
+  child each run per spawn, for canfork's spawn, register, the addon alone without ChildProcess and Bun: before the
+  clone, until exec, after exec, and the program.
   \`node bench/spawn-cpu.mjs\` reads, with no tracer attached, how long the spawning thread runs per spawn (on a CPU
   and waiting for one, user and system) and what the process's other threads add: canfork's spawn, register, the
   addon alone without ChildProcess, and Bun.
@@ -72,7 +74,52 @@ ${conditions}
 ![Cost of canFork(), the smaps method and a maps read, vs RSS and vs VMA count](bench/results/canfork.svg)
 `;
 
-const section = `## Benchmarks\n\n${method}\n${markdownReport(results)}\n`;
+// bench/spawn-sched.mjs's last result, when there is one: where the time of a spawn goes, per side.
+const schedPath = path.join(root, 'bench', 'results', 'spawn-sched.json');
+const sched = existsSync(schedPath) ? JSON.parse(readFileSync(schedPath, 'utf8')) : null;
+
+/** "100 % of the spawns of every loop", or "99 % (canfork spawn), 100 % (Bun.spawn) of the spawns". */
+function sameCpuShares(shares) {
+  if (shares.every(([share]) => share === shares[0][0])) return `${shares[0][0]} % of the spawns of every loop`;
+  return `${shares.map(([share, label]) => `${share} % (${label})`).join(', ')} of the spawns`;
+}
+
+function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passes }) {
+  const columns = [['canfork', 'canfork spawn'], ['register', 'register child_process.spawn'], ['addonAlone', 'addon alone'], ['bun', 'Bun.spawn']]
+    .filter(([name]) => loops[name]);
+  const parts = [
+    ['parent, exit → clone', 'parent, from the exit to the next clone'],
+    ['child, clone → exec', 'child, from the clone to exec'],
+    ['parent, after exec', 'parent, after exec until it sleeps'],
+    ['serial', '**the three above, summed per spawn**'],
+    ['child, exec → exit', 'child, the program (/bin/true)'],
+  ];
+  const cell = (figure) => (figure ? `${figure.median} (${figure.p25}–${figure.p75}, n ${figure.n})` : '–');
+  const serial = (name) => loops[name]?.runUs.serial?.median;
+  const lines = [
+    '### Where the time of a spawn goes',
+    '',
+    `From \`node bench/spawn-sched.mjs\` (\`perf sched\`), commit ${source?.commit ?? 'unknown'}, ${measuredAt.slice(0, 16).replace('T', ' ')} UTC, ` +
+      `Linux ${machine.kernel}, ${passes} passes of ${spawnsPerPass} spawns per loop: how long the spawning thread and the child each ` +
+      'ran on a CPU per spawn of `/bin/true`, in µs, median (p25–p75, n). The child ran on the parent\'s CPU in ' +
+      `${sameCpuShares(columns.map(([name, label]) => [Math.round(loops[name].childOnParentCpu * 100), label]))}, so ` +
+      'these parts follow one another and each is in the spawn-to-exit time.',
+    '',
+    `| per spawn | ${columns.map(([, label]) => label).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...parts.map(([key, label]) => `| ${label} | ${columns.map(([name]) => cell(loops[name].runUs[key])).join(' | ')} |`),
+  ];
+  if (serial('canfork') !== undefined && serial('addonAlone') !== undefined) {
+    const layer = serial('canfork') - serial('addonAlone');
+    lines.push('', `The addon alone (its spawn and exit watch, no ChildProcess) adds ${serial('addonAlone')} µs per spawn to the program's own run` +
+      (serial('bun') !== undefined ? `, Bun.spawn ${serial('bun')} µs` : '') + `; canfork's spawn adds ${serial('canfork')} µs. The difference of the ` +
+      `medians, ${layer} µs, is Node's ChildProcess and canfork's JavaScript around the addon: the events, the stdio ` +
+      "setup, option handling, `once(child, 'exit')`, which `canfork/register` needs as child_process's own object.");
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+const section = `## Benchmarks\n\n${method}\n${markdownReport(results)}\n${sched ? schedSection(sched) : ''}`;
 const readme = readFileSync(readmePath, 'utf8');
 const start = readme.indexOf('\n## Benchmarks\n');
 const next = readme.indexOf('\n## Building from source\n');
