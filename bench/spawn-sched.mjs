@@ -44,8 +44,9 @@ function timehistRows(text) {
 }
 
 /**
- * Each spawn's time on a CPU in one recorded loop, split as the header says: { sameCpu, children, parts }. A child is a thread that became /bin/true; its turns
- * (preempted ones too) are summed, and each parent turn counts towards the phase in which it ended.
+ * Each spawn's time on a CPU in one recorded loop, split as the header says: { sameCpu, children, parts }, the
+ * warm-up spawns left out. A child is a thread that became /bin/true; its turns (preempted ones too) are summed,
+ * and each parent turn counts towards the phase in which it ended.
  */
 function splitTurns(rows) {
   const children = new Map(); // tid -> { first turn's end, exec (last turn before /bin/true), exit, runs }
@@ -132,7 +133,7 @@ try {
   rmSync(directory, { recursive: true, force: true });
 }
 const results = {
-  measuredAt: new Date().toISOString(), source: sourceVersion(), machine: describeMachine(), spawnsPerPass: spawnsPerPass, passes,
+  measuredAt: new Date().toISOString(), source: sourceVersion(), machine: describeMachine(), spawnsPerPass, passes,
   loops: Object.fromEntries(names.map((name) => [name, summariseTurns(turnsOf[name])])),
 };
 const text = `${JSON.stringify(results, null, 2)}\n`;

@@ -1,6 +1,7 @@
-// Rewrites the "## Benchmarks" section of README.md from bench/results/latest.json, so that every speed
-// claim in the README comes from the last full run. Touches nothing outside that section; inserts it
-// before "## Building from source" the first time.
+// Rewrites the "## Benchmarks" section of README.md from bench/results/latest.json (and where a spawn's time goes
+// from bench/results/spawn-sched.json, when bench/spawn-sched.mjs has written one), so that every speed claim in
+// the README comes from the last runs. Touches nothing outside that section; inserts it before "## Building from
+// source" the first time.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
