@@ -114,8 +114,9 @@ function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passe
     const layer = serial('canfork') - serial('addonAlone');
     lines.push('', `The addon alone (its spawn and exit watch, no ChildProcess) adds ${serial('addonAlone')} µs per spawn to the program's own run` +
       (serial('bun') !== undefined ? `, Bun.spawn ${serial('bun')} µs` : '') + `; canfork's spawn adds ${serial('canfork')} µs. The difference of the ` +
-      `medians, ${layer} µs, is Node's ChildProcess and canfork's JavaScript around the addon: the events, the stdio ` +
-      "setup, option handling, `once(child, 'exit')`, which `canfork/register` needs as child_process's own object.");
+      `medians, ${layer} µs, is Node's ChildProcess and canfork's JavaScript around the addon (the options, the stdio ` +
+      "setup and the events of the ChildProcess that `canfork/register` must hand out as child_process's own object) and " +
+      "the loop's `once(child, 'exit')`.");
   }
   return `${lines.join('\n')}\n\n`;
 }
