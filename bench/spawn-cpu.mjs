@@ -9,10 +9,7 @@
 // The thread's on-CPU time counts what the kernel does for it too (the clone, the exit's wake-up); wholeProcess
 // minus it is what the process's other threads ran (V8's garbage collection and compiler helpers).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { loopScript, modulePath, spawnLoops } from './lib/spawn-loops.cjs';
+import { modulePath, runInTurns, spawnLoops } from './lib/spawn-loops.cjs';
 import { summarize } from './lib/stats.cjs';
 
 const spawns = Number(process.argv[2] ?? 2000);
@@ -21,26 +18,10 @@ const rounds = Number(process.argv[3] ?? 3);
 const loopSettings = JSON.stringify({ warmUp: 500, spawns, ticksPerSecond: Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) });
 
 // Each loop's script: bench/lib/spawn-loop.cjs timing its spawnToExit, the figures on stdout.
-const loops = Object.fromEntries(Object.entries(spawnLoops()).map(([name, loop]) => [name, [loop.runtime, loopScript(loop,
-  `const { timeSpawnLoop } = require(${modulePath('bench', 'lib', 'spawn-loop.cjs')});
-process.stdout.write(JSON.stringify(await timeSpawnLoop(spawnToExit, ${loopSettings})));`)]]));
-
-const names = Object.keys(loops);
-const perRound = Object.fromEntries(names.map((name) => [name, []]));
-const directory = mkdtempSync(path.join(tmpdir(), 'canfork-spawn-cpu-'));
-try {
-  for (let round = 0; round < rounds; round++) {
-    for (let turn = 0; turn < names.length; turn++) {
-      const name = names[(round + turn) % names.length];
-      const [runtime, source] = loops[name];
-      const script = path.join(directory, `${name}.mjs`);
-      writeFileSync(script, source);
-      perRound[name].push(JSON.parse(execFileSync(runtime, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
-    }
-  }
-} finally {
-  rmSync(directory, { recursive: true, force: true });
-}
+const perRound = runInTurns(spawnLoops(), `const { timeSpawnLoop } = require(${modulePath('bench', 'lib', 'spawn-loop.cjs')});
+process.stdout.write(JSON.stringify(await timeSpawnLoop(spawnToExit, ${loopSettings})));`, rounds,
+(runtime, script) => JSON.parse(execFileSync(runtime, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
+const names = Object.keys(perRound);
 const results = { spawns, rounds, microsecondsPerSpawn: {} };
 for (const name of names) {
   const figures = Object.keys(perRound[name][0]);

@@ -14,13 +14,12 @@
 // 200 untimed ones. Prints one JSON object, times in µs, and writes it to bench/results/spawn-sched.json, from which
 // bench/update-readme.mjs adds the split to the README.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.cjs';
 import { sourceVersion } from './lib/source-version.cjs';
-import { loopScript, spawnLoops } from './lib/spawn-loops.cjs';
+import { runInTurns, spawnLoops } from './lib/spawn-loops.cjs';
 
 const spawns = Number(process.argv[2] ?? 1000);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,8 +27,6 @@ const passes = 3;
 const spawnsPerPass = Math.ceil(spawns / passes);
 // Spawns at the start of each loop left out of the figures: V8 is still compiling the hot paths meanwhile.
 const warmUp = 200;
-const loops = Object.fromEntries(Object.entries(spawnLoops()).map(([name, loop]) => [name,
-  [loop.runtime, loopScript(loop, `for (let i = 0; i < ${warmUp + spawnsPerPass}; i++) await spawnToExit();`)]]));
 
 /** `perf sched timehist` rows with run times: { endUs, cpu, comm, tid, runUs }, in time order. */
 function timehistRows(text) {
@@ -112,26 +109,15 @@ try {
   process.stderr.write('bench/spawn-sched.mjs needs perf (Debian: apt-get install linux-perf)\n');
   process.exit(1);
 }
-// The loops take turns in passes, each pass starting with the next loop, so that drift of the machine reaches all.
-const directory = mkdtempSync(path.join(tmpdir(), 'canfork-sched-'));
-const names = Object.keys(loops);
-const turnsOf = Object.fromEntries(names.map((name) => [name, []]));
-try {
-  for (let pass = 0; pass < passes; pass++) {
-    for (let turn = 0; turn < names.length; turn++) {
-      const name = names[(pass + turn) % names.length];
-      const [runtime, source] = loops[name];
-      const script = path.join(directory, `${name}.mjs`);
-      const data = path.join(directory, `${name}.data`);
-      writeFileSync(script, source);
-      execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const text = execFileSync('perf', ['sched', 'timehist', '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-      turnsOf[name].push(splitTurns(timehistRows(text)));
-    }
-  }
-} finally {
-  rmSync(directory, { recursive: true, force: true });
-}
+// One perf record per loop and pass, the loops taking turns (bench/lib/spawn-loops.cjs).
+const turnsOf = runInTurns(spawnLoops(), `for (let i = 0; i < ${warmUp + spawnsPerPass}; i++) await spawnToExit();`, passes,
+  (runtime, script) => {
+    const data = `${script}.data`;
+    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const text = execFileSync('perf', ['sched', 'timehist', '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+    return splitTurns(timehistRows(text));
+  });
+const names = Object.keys(turnsOf);
 const results = {
   measuredAt: new Date().toISOString(), source: sourceVersion(), machine: describeMachine(), spawnsPerPass, passes,
   loops: Object.fromEntries(names.map((name) => [name, summariseTurns(turnsOf[name])])),

@@ -7,7 +7,8 @@
 //   addonAlone: the addon's spawn and exit watch with a promise, no ChildProcess; canfork minus this is Node's
 //     ChildProcess and canfork's JavaScript around the addon;
 //   bun: Bun.spawn, awaiting `exited`, when `npm run bench` has installed Bun (or $CANFORK_BENCH_BUN names it).
-const { existsSync } = require('node:fs');
+const { existsSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const path = require('node:path');
 const { peerBinary } = require('./peers.cjs');
 
@@ -52,4 +53,29 @@ function loopScript(loop, body) {
   return `${requireLine}\n${loop.setup}\nconst spawnToExit = ${loop.spawnToExit};\n${body}\n`;
 }
 
-module.exports = { loopScript, modulePath, spawnLoops };
+/**
+ * Runs every loop of `loops` (from spawnLoops()) `passes` times, its script being loopScript(loop, body). The loops
+ * take turns, each pass starting with the next one, so that drift of the machine over the run reaches them all.
+ * `measure(runtime, script)` runs one turn (files it writes beside `script` go with the directory); returns
+ * { name: [each pass's result] }.
+ */
+function runInTurns(loops, body, passes, measure) {
+  const names = Object.keys(loops);
+  const results = Object.fromEntries(names.map((name) => [name, []]));
+  const directory = mkdtempSync(path.join(tmpdir(), 'canfork-spawn-loops-'));
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      for (let turn = 0; turn < names.length; turn++) {
+        const name = names[(pass + turn) % names.length];
+        const script = path.join(directory, `${name}.mjs`);
+        writeFileSync(script, loopScript(loops[name], body));
+        results[name].push(measure(loops[name].runtime, script));
+      }
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+  return results;
+}
+
+module.exports = { modulePath, runInTurns, spawnLoops };
