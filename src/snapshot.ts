@@ -21,7 +21,7 @@ import { readMeminfo } from './procfs/meminfo';
 import { parseCensusStatus, readTaskCensus, type TaskCensus } from './procfs/census';
 import { readMemoryPressure, readOomKills, readOomScore } from './procfs/pressure';
 import { keptDescriptorOf, readKeptFile } from './procfs/kept-file';
-import { readProcessFile, readPublicProcessFile } from './procfs/process-file';
+import { readProcessBytes, readProcessFile, readPublicProcessFile } from './procfs/process-file';
 import { countTasksOfUid } from './procfs/processes';
 import { parseStatus } from './procfs/status';
 import { native } from './binding';
@@ -155,22 +155,23 @@ type ProcessMemoryInput = Omit<MemoryInput, 'vmaCharges' | 'vmasExact'>;
 /**
  * The private VMAs of a /proc/PID/maps text summarised in one pass: the same VmaCharges as parseMaps, then
  * possiblyAccountableVmas and summariseVmas give, without an object per VMA. An upper bound of what fork charges.
+ * The bytes as read; a string (a fixture) is taken as its UTF-8 encoding.
  */
-export function summarisePrivateVmas(text: string, pageBytes: number, path?: string): VmaCharges {
+export function summarisePrivateVmas(maps: Buffer | string, pageBytes: number, path?: string): VmaCharges {
   const tally = new VmaTally(pageBytes);
-  scanPrivateVmas(text, tally, path);
+  scanPrivateVmas(typeof maps === 'string' ? Buffer.from(maps) : maps, tally, path);
   return tally.charges();
 }
 
 /** maps first; smaps only when the maps bound is not enough (or `exact`). */
 function judgeMemory(pid: number, base: ProcessMemoryInput, exact: boolean): MemoryDecision & { extraWarnings: ForkWarning[] } {
   const extraWarnings: ForkWarning[] = [];
-  const maps = readProcessFile(pid, 'maps');
+  const maps = readProcessBytes(pid, 'maps');
   if ('denied' in maps) {
     extraWarnings.push(unreadable(maps.path, maps.denied, 'VMAs unknown'));
     return { ...decideMemory({ ...base, vmaCharges: null, vmasExact: false }), extraWarnings };
   }
-  const bounded = decideMemory({ ...base, vmaCharges: summarisePrivateVmas(maps.text, base.pageBytes, maps.path), vmasExact: false });
+  const bounded = decideMemory({ ...base, vmaCharges: summarisePrivateVmas(maps.bytes, base.pageBytes, maps.path), vmasExact: false });
   const settled = base.overcommit === 1 || (bounded.reasons.length === 0 && !bounded.nearLimit && !bounded.unknown);
   if (settled && !exact) return { ...bounded, extraWarnings };
   const smaps = readProcessFile(pid, 'smaps');

@@ -16,7 +16,8 @@ const keptDescriptors = new Map<string, number>();
 const KEPT_BUFFER_LIMIT = 1 << 20;
 let scratch = Buffer.allocUnsafe(16 * 1024);
 
-function readFromStart(fd: number): string {
+/** The bytes from offset 0 until a read gives 0, in the shared buffer: valid until the next kept read. */
+function readBytesFromStart(fd: number): Buffer {
   let buffer = scratch;
   let length = 0;
   for (;;) {
@@ -31,7 +32,11 @@ function readFromStart(fd: number): string {
     length += read;
   }
   if (buffer.length <= KEPT_BUFFER_LIMIT) scratch = buffer;
-  return buffer.toString('utf8', 0, length);
+  return buffer.subarray(0, length);
+}
+
+function readFromStart(fd: number): string {
+  return readBytesFromStart(fd).toString('utf8');
 }
 
 // Enough for any /proc/sys file of a few numbers; a read that fills it may have been cut short (see readKeptSysctl).
@@ -43,8 +48,8 @@ function readSysctlOnce(fd: number): string {
   return read < SYSCTL_READ_BYTES ? scratch.toString('utf8', 0, read) : readFromStart(fd);
 }
 
-/** The text of `path` by `readText` through the descriptor kept for it; errors as readKeptFile says. */
-function readKept(path: string, readText: (fd: number) => string): string {
+/** What `readText` reads of `path` through the descriptor kept for it; errors as readKeptFile says. */
+function readKept<T>(path: string, readText: (fd: number) => T): T {
   const kept = keptDescriptors.get(path);
   if (kept !== undefined) {
     try {
@@ -73,6 +78,14 @@ function readKept(path: string, readText: (fd: number) => string): string {
  */
 export function readKeptFile(path: string): string {
   return readKept(path, readFromStart);
+}
+
+/**
+ * readKeptFile's bytes, undecoded, for a parser of bytes (maps): a view of a buffer the next kept read reuses, so
+ * to be parsed at once and not kept.
+ */
+export function readKeptBytes(path: string): Buffer {
+  return readKept(path, readBytesFromStart);
 }
 
 /**

@@ -63,6 +63,7 @@ export function parseMaps(text: string, path?: string): MapsVma[] {
   return vmas;
 }
 
+const NEWLINE = 0x0a;
 const DASH = 0x2d;
 const SPACE = 0x20;
 const COLON = 0x3a;
@@ -74,42 +75,42 @@ const CHAR_S = 0x73;
 // 13 hex digits are 52 bits: exact in a double. Longer ones (the vsyscall page ffffffffff600000) go through BigInt.
 const EXACT_HEX_DIGITS = 13;
 
-// By character code below 128: the value of a lowercase hex digit (maps prints %08lx), else -1.
+// By byte below 128: the value of a lowercase hex digit (maps prints %08lx), else -1.
 const HEX_DIGITS = new Int8Array(128).fill(-1);
 for (let digit = 0; digit < 16; digit++) HEX_DIGITS['0123456789abcdef'.charCodeAt(digit)] = digit;
 
-/** The value of a lowercase hex digit, or -1; NaN past the end of the text gives -1 too (NaN < 128 is false). */
-function hexValue(code: number): number {
-  return code < 128 ? (HEX_DIGITS[code] as number) : -1;
+/** The value of a lowercase hex digit, or -1; past the end of the bytes (undefined) gives -1 too. */
+function hexValue(byte: number | undefined): number {
+  return byte !== undefined && byte < 128 ? (HEX_DIGITS[byte] as number) : -1;
 }
 
-function hexRunEnd(text: string, from: number): number {
+function hexRunEnd(bytes: Uint8Array, from: number): number {
   let at = from;
-  while (hexValue(text.charCodeAt(at)) >= 0) at++;
+  while (hexValue(bytes[at]) >= 0) at++;
   return at;
 }
 
-function decimalRunEnd(text: string, from: number): number {
+function decimalRunEnd(bytes: Uint8Array, from: number): number {
   let at = from;
-  for (let code = text.charCodeAt(at); code >= 0x30 && code <= 0x39; code = text.charCodeAt(++at));
+  for (let byte = bytes[at]; byte !== undefined && byte >= 0x30 && byte <= 0x39; byte = bytes[++at]);
   return at;
 }
 
 /** Where a `[0-9a-f]+:[0-9a-f]+ ` device field followed by offset and space ends, or -1. */
-function deviceEnd(text: string, from: number): number {
-  const major = hexRunEnd(text, from);
-  if (major === from || text.charCodeAt(major) !== COLON) return -1;
-  const minor = hexRunEnd(text, major + 1);
-  return minor === major + 1 || text.charCodeAt(minor) !== SPACE ? -1 : minor + 1;
+function deviceEnd(bytes: Uint8Array, from: number): number {
+  const major = hexRunEnd(bytes, from);
+  if (major === from || bytes[major] !== COLON) return -1;
+  const minor = hexRunEnd(bytes, major + 1);
+  return minor === major + 1 || bytes[minor] !== SPACE ? -1 : minor + 1;
 }
 
-function isPermissions(text: string, at: number): boolean {
-  const read = text.charCodeAt(at);
-  const write = text.charCodeAt(at + 1);
-  const execute = text.charCodeAt(at + 2);
-  const sharing = text.charCodeAt(at + 3);
+function isPermissions(bytes: Uint8Array, at: number): boolean {
+  const read = bytes[at];
+  const write = bytes[at + 1];
+  const execute = bytes[at + 2];
+  const sharing = bytes[at + 3];
   return (read === CHAR_R || read === DASH) && (write === CHAR_W || write === DASH) &&
-    (execute === CHAR_X || execute === DASH) && (sharing === CHAR_P || sharing === CHAR_S) && text.charCodeAt(at + 4) === SPACE;
+    (execute === CHAR_X || execute === DASH) && (sharing === CHAR_P || sharing === CHAR_S) && bytes[at + 4] === SPACE;
 }
 
 /**
@@ -123,62 +124,64 @@ export interface PrivateVmaSink {
 }
 
 /**
- * The private VMAs of a /proc/PID/maps text, in one pass into `sink`: what parseMaps + filtering out the shared
- * ones gives, without a regex match, BigInts or an object per VMA. Accepts exactly the lines parseMaps accepts.
+ * The private VMAs of a /proc/PID/maps text, in one pass into `sink`: what parseMaps of its UTF-8 decoding + filtering
+ * out the shared ones gives, without a regex match, BigInts or an object per VMA. It reads the bytes as read: the
+ * fields are ASCII, so only the paths asked for (and a bad line's text) are decoded, not the whole text. Accepts
+ * exactly the lines parseMaps accepts.
  */
-export function scanPrivateVmas(text: string, sink: PrivateVmaSink, path?: string): void {
+export function scanPrivateVmas(bytes: Buffer, sink: PrivateVmaSink, path?: string): void {
   let lineNumber = 0;
   let lineEnd: number;
   // No closure in this loop: one capturing the line bounds would slow every line down.
-  for (let lineStart = 0; lineStart < text.length; lineStart = lineEnd + 1) {
+  for (let lineStart = 0; lineStart < bytes.length; lineStart = lineEnd + 1) {
     lineNumber++;
-    lineEnd = text.indexOf('\n', lineStart);
-    if (lineEnd < 0) lineEnd = text.length;
+    lineEnd = bytes.indexOf(NEWLINE, lineStart);
+    if (lineEnd < 0) lineEnd = bytes.length;
     if (lineEnd === lineStart) continue;
 
     let start = 0;
     let at = lineStart;
-    for (let digit = hexValue(text.charCodeAt(at)); digit >= 0; digit = hexValue(text.charCodeAt(++at))) start = start * 16 + digit;
+    for (let digit = hexValue(bytes[at]); digit >= 0; digit = hexValue(bytes[++at])) start = start * 16 + digit;
     const startEnd = at;
-    if (startEnd === lineStart || text.charCodeAt(at) !== DASH) throw unexpectedLine(text, lineStart, lineEnd, path, lineNumber);
+    if (startEnd === lineStart || bytes[at] !== DASH) throw unexpectedLine(bytes, lineStart, lineEnd, path, lineNumber);
     let end = 0;
-    for (let digit = hexValue(text.charCodeAt(++at)); digit >= 0; digit = hexValue(text.charCodeAt(++at))) end = end * 16 + digit;
+    for (let digit = hexValue(bytes[++at]); digit >= 0; digit = hexValue(bytes[++at])) end = end * 16 + digit;
     const endEnd = at;
-    if (endEnd === startEnd + 1 || text.charCodeAt(at) !== SPACE || !isPermissions(text, at + 1)) {
-      throw unexpectedLine(text, lineStart, lineEnd, path, lineNumber);
+    if (endEnd === startEnd + 1 || bytes[at] !== SPACE || !isPermissions(bytes, at + 1)) {
+      throw unexpectedLine(bytes, lineStart, lineEnd, path, lineNumber);
     }
-    const shared = text.charCodeAt(at + 4) === CHAR_S;
-    const offsetEnd = hexRunEnd(text, at + 6);
-    if (offsetEnd === at + 6 || text.charCodeAt(offsetEnd) !== SPACE) throw unexpectedLine(text, lineStart, lineEnd, path, lineNumber);
-    const inodeStart = deviceEnd(text, offsetEnd + 1);
-    const inodeEnd = inodeStart < 0 ? -1 : decimalRunEnd(text, inodeStart);
-    if (inodeEnd <= inodeStart || (inodeEnd !== lineEnd && text.charCodeAt(inodeEnd) !== SPACE)) {
-      throw unexpectedLine(text, lineStart, lineEnd, path, lineNumber);
+    const shared = bytes[at + 4] === CHAR_S;
+    const offsetEnd = hexRunEnd(bytes, at + 6);
+    if (offsetEnd === at + 6 || bytes[offsetEnd] !== SPACE) throw unexpectedLine(bytes, lineStart, lineEnd, path, lineNumber);
+    const inodeStart = deviceEnd(bytes, offsetEnd + 1);
+    const inodeEnd = inodeStart < 0 ? -1 : decimalRunEnd(bytes, inodeStart);
+    if (inodeEnd <= inodeStart || (inodeEnd !== lineEnd && bytes[inodeEnd] !== SPACE)) {
+      throw unexpectedLine(bytes, lineStart, lineEnd, path, lineNumber);
     }
 
-    let bytes: number;
+    let size: number;
     let exactStart: bigint | undefined;
     let exactEnd: bigint | undefined;
     if (startEnd - lineStart <= EXACT_HEX_DIGITS && endEnd - startEnd - 1 <= EXACT_HEX_DIGITS) {
-      bytes = end - start;
+      size = end - start;
     } else {
-      exactStart = BigInt(`0x${text.slice(lineStart, startEnd)}`);
-      exactEnd = BigInt(`0x${text.slice(startEnd + 1, endEnd)}`);
-      bytes = exactEnd > exactStart ? Number(exactEnd - exactStart) : 0;
+      exactStart = BigInt(`0x${bytes.toString('latin1', lineStart, startEnd)}`);
+      exactEnd = BigInt(`0x${bytes.toString('latin1', startEnd + 1, endEnd)}`);
+      size = exactEnd > exactStart ? Number(exactEnd - exactStart) : 0;
     }
-    if (bytes <= 0) {
-      throw new ProcfsParseError(`empty or inverted range '${text.slice(lineStart, lineEnd).slice(0, 40)}'`, path, lineNumber);
+    if (size <= 0) {
+      throw new ProcfsParseError(`empty or inverted range '${bytes.toString('utf8', lineStart, lineEnd).slice(0, 40)}'`, path, lineNumber);
     }
     if (shared) continue; // MAP_SHARED is never accountable (accountable_mapping)
-    if (!sink.add(bytes)) continue;
+    if (!sink.add(size)) continue;
     let pathStart = inodeEnd;
-    while (text.charCodeAt(pathStart) === SPACE) pathStart++;
-    sink.addDetails({ start: exactStart ?? BigInt(start), end: exactEnd ?? BigInt(end), bytes, path: text.slice(pathStart, lineEnd) });
+    while (bytes[pathStart] === SPACE) pathStart++;
+    sink.addDetails({ start: exactStart ?? BigInt(start), end: exactEnd ?? BigInt(end), bytes: size, path: bytes.toString('utf8', pathStart, lineEnd) });
   }
 }
 
-function unexpectedLine(text: string, lineStart: number, lineEnd: number, path: string | undefined, lineNumber: number): ProcfsParseError {
-  return new ProcfsParseError(`unexpected line '${text.slice(lineStart, lineEnd).slice(0, 80)}'`, path, lineNumber);
+function unexpectedLine(bytes: Buffer, lineStart: number, lineEnd: number, path: string | undefined, lineNumber: number): ProcfsParseError {
+  return new ProcfsParseError(`unexpected line '${bytes.toString('utf8', lineStart, lineEnd).slice(0, 80)}'`, path, lineNumber);
 }
 
 // Every other smaps line is `Name:  value [kB]` (Size, Rss, …, THPeligible, ProtectionKey).

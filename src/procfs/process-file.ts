@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { systemError } from '../errors';
-import { readKeptFile } from './kept-file';
+import { readKeptBytes, readKeptFile } from './kept-file';
 
 export type ProcessFileText = { text: string; path: string } | { denied: string; path: string };
+export type ProcessFileBytes = { bytes: Buffer; path: string } | { denied: string; path: string };
 
 /** Our own process's files are read through a kept descriptor (src/procfs/kept-file.ts), anyone else's afresh. */
 export function readProcText(pid: number, path: string): string {
@@ -18,20 +19,33 @@ export function isVanishedProcess(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ESRCH';
 }
 
-/**
- * Reads /proc/PID/NAME once. ENOENT/ESRCH (no such process, or it exited) → throws system error ESRCH;
- * EACCES/EPERM → `{ denied: 'EACCES' }`; anything else is rethrown.
- */
-export function readProcessFile(pid: number, name: string): ProcessFileText {
+/** `read` of /proc/PID/NAME, with the errors readProcessFile states. */
+function readProcessWith<R>(pid: number, name: string, read: (path: string) => R): R | { denied: string; path: string } {
   const path = `/proc/${pid}/${name}`;
   try {
-    return { text: readProcText(pid, path), path };
+    return read(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (isVanishedProcess(error)) throw systemError(constants.errno.ESRCH, 'open', path);
     if (code === 'EACCES' || code === 'EPERM') return { denied: code, path };
     throw error;
   }
+}
+
+/**
+ * Reads /proc/PID/NAME once. ENOENT/ESRCH (no such process, or it exited) → throws system error ESRCH;
+ * EACCES/EPERM → `{ denied: 'EACCES' }`; anything else is rethrown.
+ */
+export function readProcessFile(pid: number, name: string): ProcessFileText {
+  return readProcessWith(pid, name, (path) => ({ text: readProcText(pid, path), path }));
+}
+
+/**
+ * As {@link readProcessFile}, the bytes undecoded (for a parser of bytes). This process's come in the kept files'
+ * shared buffer: to be parsed at once, before the next read.
+ */
+export function readProcessBytes(pid: number, name: string): ProcessFileBytes {
+  return readProcessWith(pid, name, (path) => ({ bytes: pid === process.pid ? readKeptBytes(path) : readFileSync(path), path }));
 }
 
 /** As {@link readProcessFile}, for files that every user may read (status, limits, cgroup). */

@@ -118,6 +118,20 @@ describe('summarisePrivateVmas: the one-pass summary of maps', () => {
     expect(summary).toEqual(summaryViaParseMaps(text));
   });
 
+  it('reads the bytes as read: a path of any bytes comes out as parseMaps has it from their UTF-8 decoding', () => {
+    // /proc gives bytes; a file name need not be UTF-8 (0xff), and a multi-byte character is not split.
+    const bytes = Buffer.concat([Buffer.from('7f00-9f10 rw-p 00000000 fd:01 5   /tmp/\u00e9t\u00e9 '), Buffer.from([0xff, 0xfe]),
+      Buffer.from(' \u{1d11e}\n1000-2000 rw-s 00000000 00:00 0   /dev/zero\n')]);
+    const summary = summarisePrivateVmas(bytes, 4096);
+    expect(summary.largest[0]?.path).toBe('/tmp/\u00e9t\u00e9 \ufffd\ufffd \u{1d11e}');
+    expect(summary).toEqual(summaryViaParseMaps(bytes.toString('utf8')));
+    // A header byte past ASCII is a malformed line, as its decoded character is for parseMaps.
+    const malformed = Buffer.concat([Buffer.from('7f00-7f10 rw-p 0000'), Buffer.from([0xc3, 0xa9]), Buffer.from(' 00:00 0\n')]);
+    const expected = thrown(() => parseMaps(malformed.toString('utf8'), '/proc/1/maps'));
+    expect(expected).toBeInstanceOf(ProcfsParseError);
+    expect(thrown(() => summarisePrivateVmas(malformed, 4096, '/proc/1/maps'))).toEqual(expected);
+  });
+
   it('addresses past 2^53 (the vsyscall page) are exact: they go through BigInt', () => {
     const text = '7ffc1000-7ffc3000 rw-p 00000000 00:00 0   [stack]\n' +
       'fffffffffffff000-ffffffffffffffff --xp 00000000 00:00 0   [vsyscall-like]\n' +
