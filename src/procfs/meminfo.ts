@@ -45,12 +45,31 @@ function isNameCode(code: number): boolean {
     code === 0x29;
 }
 
+// Every field this parser keeps, by the name the kernel prints.
+const KEPT_NAMES = [...Object.keys(FIELDS), 'MemAvailable'];
+
+/** The kept field named by text[start, end), or undefined; compared in place, so other lines cost no string. */
+function keptName(text: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  for (let index = 0; index < KEPT_NAMES.length; index++) {
+    const name = KEPT_NAMES[index] as string;
+    if (name.length === length && text.startsWith(name, start)) return name;
+  }
+  return undefined;
+}
+
+function keep(meminfo: Partial<Meminfo>, name: string, kilobytes: string): void {
+  const bytes = Number(kilobytes) * 1024;
+  if (name === 'MemAvailable') meminfo.availableBytes = bytes;
+  else meminfo[FIELDS[name] as Exclude<keyof Meminfo, 'availableBytes'>] = bytes;
+}
+
 /**
- * `[name, digits]` of the line text[start, end) when it matches LINE. The kernel's form (name, ':', spaces,
- * digits, ' kB') is recognised by hand, a subset of LINE; anything else goes through LINE itself, so the
+ * Whether the line text[start, end) matches LINE; a kept field's value goes into `meminfo`. The kernel's form (name,
+ * ':', spaces, digits, ' kB') is recognised by hand, a subset of LINE; anything else goes through LINE itself, so the
  * lines accepted are exactly LINE's.
  */
-function matchLine(text: string, start: number, end: number): [name: string, kilobytes: string] | null {
+function takeLine(text: string, start: number, end: number, meminfo: Partial<Meminfo>): boolean {
   let at = start;
   while (at < end && isNameCode(text.charCodeAt(at))) at++;
   const colon = at;
@@ -61,11 +80,16 @@ function matchLine(text: string, start: number, end: number): [name: string, kil
     while (at < end && text.charCodeAt(at) >= 0x30 && text.charCodeAt(at) <= 0x39) at++;
     const digitsEnd = at;
     if (digitsEnd > digits && (at === end || (at + 3 === end && text.startsWith(' kB', at)))) {
-      return [text.slice(start, colon), text.slice(digits, digitsEnd)];
+      const name = keptName(text, start, colon);
+      if (name !== undefined) keep(meminfo, name, text.slice(digits, digitsEnd));
+      return true;
     }
   }
   const match = LINE.exec(text.slice(start, end));
-  return match ? [match[1] as string, match[2] as string] : null;
+  if (!match) return false;
+  const name = match[1] as string;
+  if (keptName(name, 0, name.length) !== undefined) keep(meminfo, name, match[2] as string);
+  return true;
 }
 
 /** Parses the text of /proc/meminfo; every field is `Name:   123 kB`. */
@@ -76,12 +100,8 @@ export function parseMeminfo(text: string, path?: string): Meminfo {
   for (let start = 0; start <= text.length; lineNumber++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    if (end > start) {
-      const match = matchLine(text, start, end);
-      if (!match) throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
-      const key = FIELDS[match[0]];
-      if (key !== undefined) meminfo[key] = Number(match[1]) * 1024;
-      else if (match[0] === 'MemAvailable') meminfo.availableBytes = Number(match[1]) * 1024;
+    if (end > start && !takeLine(text, start, end, meminfo)) {
+      throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
     }
     start = end + 1;
   }
