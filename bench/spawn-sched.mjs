@@ -1,13 +1,16 @@
 // Where spawn to exit goes, from the scheduler's own record: `node bench/spawn-sched.mjs [spawns]`.
 // Needs perf (Debian: linux-perf), run as root (it records scheduler tracepoints). It runs each loop of
-// bench/lib/spawn-loops.cjs (canfork's spawn, register, the addon alone without ChildProcess, Bun) under
-// `perf sched record`, and takes from `perf sched timehist`, per spawn, how long each side ran on a CPU:
+// bench/lib/spawn-loops.cjs (canfork's spawn awaited by events.once and by an 'exit' listener, register, the addon alone
+// without ChildProcess, Bun) under
+// `perf sched record` (plus the exec tracepoint), and takes from `perf sched timehist` how long each side ran on a
+// CPU per spawn, split where the child's exec releases the vfork parent (the child's wake-up of it, from
+// `perf script`):
 //   parent, exit → clone: from the child's exit waking the parent to the next spawn's clone (the exit reaching
 //     JavaScript, the await, the next spawn up to the clone);
-//   child, clone → exec: the new child until exec lets the vfork parent go (for Bun its signal resets too);
+//   child, clone → exec: the new child until its exec lets the vfork parent go (for Bun its signal resets too);
 //   parent, after exec: from that wake-up until the parent sleeps again (the rest of the spawn call, the
 //     return to the event loop);
-//   child, exec → exit: /bin/true itself, the dynamic loader and libc start-up.
+//   child, exec → exit: the rest of the exec, then /bin/true itself, the dynamic loader and libc start-up.
 // Where the kernel keeps parent and child on one CPU (it did on the 2-core machine of the README), these run one
 // after another, so every microsecond of them is in the spawn-to-exit time; `serial` is the sum of the first three,
 // what the spawner adds to the program's own run. The loops take turns in 3 passes of spawns/3 spawns each, after
@@ -41,49 +44,68 @@ function timehistRows(text) {
 }
 
 /**
- * Each spawn's time on a CPU in one recorded loop, split as the header says: { sameCpu, children, parts }, the
- * warm-up spawns left out. A child is a thread that became /bin/true; its turns (preempted ones too) are summed,
- * and each parent turn counts towards the phase in which it ended.
+ * From `perf script` text: each /bin/true exec (tid -> time in µs), and every wake-up as [waker tid, woken tid, µs]
+ * in time order.
  */
-function splitTurns(rows) {
-  const children = new Map(); // tid -> { first turn's end, exec (last turn before /bin/true), exit, runs }
-  for (const row of rows) {
-    if (row.comm !== 'true') continue;
-    const child = children.get(row.tid) ?? { start: Infinity, exec: Infinity, exit: 0, beforeExec: 0, program: 0, cpus: new Set() };
-    child.exit = row.endUs;
-    child.program += row.runUs;
-    children.set(row.tid, child);
+function scriptEvents(text) {
+  const execs = new Map();
+  const wakeUps = [];
+  for (const line of text.split('\n')) {
+    const exec = /^\s*(\d+)\s+([\d.]+):\s+sched:sched_process_exec:\s+filename=\/bin\/true\b/.exec(line);
+    if (exec) execs.set(Number(exec[1]), Number(exec[2]) * 1e6);
+    // comm=%s pid=%d prio=%d target_cpu=%03d: the name may hold spaces, so the fields are taken from the end.
+    const wakeUp = /^\s*(\d+)\s+([\d.]+):\s+sched:sched_waking:\s+comm=.* pid=(\d+) prio=-?\d+ target_cpu=\d+\s*$/.exec(line);
+    if (wakeUp) wakeUps.push([Number(wakeUp[1]), Number(wakeUp[3]), Number(wakeUp[2]) * 1e6]);
   }
-  for (const row of rows) {
-    const child = children.get(row.tid);
-    if (!child || row.comm === 'true') continue;
-    child.start = Math.min(child.start, row.endUs);
-    child.exec = row.endUs;
-    child.beforeExec += row.runUs;
-    child.cpus.add(row.cpu);
-  }
+  return { execs, wakeUps };
+}
+
+/**
+ * Each spawn's time on a CPU in one recorded loop, split as the header says: { sameCpu, children, parts }, the
+ * warm-up spawns left out. A child is a thread that exec'd /bin/true. The split point is its release of the vfork
+ * parent, the first time it wakes the parent (exec does it when it drops the shared memory, before the exec has
+ * finished): the child's turns are cut there (it may run from the clone to its exit in one turn; preempted turns
+ * are summed), and each parent turn counts towards the phase in which it ended.
+ */
+function splitTurns(rows, { execs, wakeUps }) {
   // The parent: the thread with the most turns among those that never became /bin/true.
   const turns = new Map();
-  for (const row of rows) if (!children.has(row.tid)) turns.set(row.tid, (turns.get(row.tid) ?? 0) + 1);
+  for (const row of rows) if (!execs.has(row.tid)) turns.set(row.tid, (turns.get(row.tid) ?? 0) + 1);
   const parent = [...turns].sort((x, y) => y[1] - x[1])[0][0];
+  const releases = new Map(); // child tid -> when it first woke the parent
+  for (const [waker, woken, time] of wakeUps) if (woken === parent && execs.has(waker) && !releases.has(waker)) releases.set(waker, time);
+  const children = new Map(); // tid -> { release, exit, beforeRelease, program, cpus }
+  for (const row of rows) {
+    const release = releases.get(row.tid);
+    if (release === undefined) continue;
+    const child = children.get(row.tid) ?? { release, exit: 0, beforeRelease: 0, program: 0, cpus: new Set() };
+    // The turn ran from endUs - runUs to endUs; its part up to the release is the spawn's, the rest the program's.
+    const beforeRelease = Math.min(row.runUs, Math.max(0, release - (row.endUs - row.runUs)));
+    child.beforeRelease += beforeRelease;
+    child.program += row.runUs - beforeRelease;
+    if (beforeRelease > 0) child.cpus.add(row.cpu);
+    child.exit = Math.max(child.exit, row.endUs);
+    children.set(row.tid, child);
+  }
   const parentRows = rows.filter((row) => row.tid === parent);
-  const ordered = [...children.values()].filter((child) => child.start !== Infinity).sort((x, y) => x.start - y.start);
+  const ordered = [...children.values()].sort((x, y) => x.release - y.release);
   const ranSum = (from, to) => parentRows.filter((row) => row.endUs > from && row.endUs <= to).reduce((sum, row) => sum + row.runUs, 0);
   const parts = { 'parent, exit → clone': [], 'child, clone → exec': [], 'parent, after exec': [], 'child, exec → exit': [], serial: [] };
   let sameCpu = 0;
   ordered.forEach((child, index) => {
     if (index < warmUp) return;
-    parts['child, clone → exec'].push(child.beforeExec);
+    parts['child, clone → exec'].push(child.beforeRelease);
     parts['child, exec → exit'].push(child.program);
-    const afterExec = ranSum(child.exec, child.exit);
+    const afterExec = ranSum(child.release, child.exit);
     parts['parent, after exec'].push(afterExec);
     const next = ordered[index + 1];
     if (next) {
-      const exitToClone = ranSum(child.exit, next.start);
+      // The parent sleeps from the clone to the release (vfork): its turn that ends with the clone ends before it.
+      const exitToClone = ranSum(child.exit, next.release);
       parts['parent, exit → clone'].push(exitToClone);
-      parts.serial.push(child.beforeExec + afterExec + exitToClone);
+      parts.serial.push(child.beforeRelease + afterExec + exitToClone);
     }
-    const parentCpu = parentRows.findLast((row) => row.endUs <= child.start)?.cpu;
+    const parentCpu = parentRows.findLast((row) => row.endUs <= child.release)?.cpu;
     if (child.cpus.size === 1 && child.cpus.has(parentCpu)) sameCpu++;
   });
   return { sameCpu, children: Math.max(0, ordered.length - warmUp), parts };
@@ -113,9 +135,10 @@ try {
 const turnsOf = runInTurns(spawnLoops(), `for (let i = 0; i < ${warmUp + spawnsPerPass}; i++) await spawnToExit();`, passes,
   (runtime, script) => {
     const data = `${script}.data`;
-    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const text = execFileSync('perf', ['sched', 'timehist', '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-    return splitTurns(timehistRows(text));
+    // perf sched's own events (the wake-ups among them) and each exec, which tells the children.
+    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '-e', 'sched:sched_process_exec', '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const read = (args) => execFileSync('perf', [...args, '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+    return splitTurns(timehistRows(read(['sched', 'timehist'])), scriptEvents(read(['script', '-F', 'tid,time,event,trace'])));
   });
 const names = Object.keys(turnsOf);
 const results = {

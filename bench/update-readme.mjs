@@ -62,11 +62,11 @@ How it measures:
   \`mmap().unmap()\` both come down to one mmap+munmap of 1 GiB).
 - Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn;
   \`node bench/spawn-sched.mjs\` gives, from \`perf sched\` (it needs perf and root), how long the parent and the
-  child each run per spawn, for canfork's spawn, register, the addon alone without ChildProcess and Bun: before the
-  clone, until exec, after exec, and the program.
+  child each run per spawn, for canfork's spawn (awaited by events.once, and by an 'exit' listener), register, the
+  addon alone without ChildProcess and Bun: before the clone, until exec releases the parent, after that, and the
+  rest of the exec with the program.
   \`node bench/spawn-cpu.mjs\` reads, with no tracer attached, how long the spawning thread runs per spawn (on a CPU
-  and waiting for one, user and system) and what the process's other threads add: canfork's spawn, register, the
-  addon alone without ChildProcess, and Bun.
+  and waiting for one, user and system) and what the process's other threads add, for the same loops.
 - Each figure is the median with the p99 (nearest rank) and the sample count; \`latest.json\` keeps min and max too.
   The plots are log–log: points are medians, whiskers run from the minimum to the p99.
 ${conditions}
@@ -86,14 +86,15 @@ function sameCpuShares(shares) {
 }
 
 function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passes }) {
-  const columns = [['canfork', 'canfork spawn'], ['register', 'register child_process.spawn'], ['addonAlone', 'addon alone'], ['bun', 'Bun.spawn']]
+  const columns = [['canfork', 'canfork spawn'], ['canforkListener', "canfork spawn, 'exit' listener"], ['register', 'register child_process.spawn'],
+    ['addonAlone', 'addon alone'], ['bun', 'Bun.spawn']]
     .filter(([name]) => loops[name]);
   const parts = [
     ['parent, exit → clone', 'parent, from the exit to the next clone'],
-    ['child, clone → exec', 'child, from the clone to exec'],
+    ['child, clone → exec', 'child, from the clone until its exec releases the parent'],
     ['parent, after exec', 'parent, after exec until it sleeps'],
     ['serial', '**the three above, summed per spawn**'],
-    ['child, exec → exit', 'child, the program (/bin/true)'],
+    ['child, exec → exit', 'child, the rest of the exec and the program (/bin/true)'],
   ];
   const cell = (figure) => (figure ? `${figure.median} (${figure.p25}–${figure.p75}, n ${figure.n})` : '–');
   const serial = (name) => loops[name]?.runUs.serial?.median;
@@ -116,7 +117,9 @@ function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passe
       (serial('bun') !== undefined ? `, Bun.spawn ${serial('bun')} µs` : '') + `; canfork's spawn adds ${serial('canfork')} µs. The difference of the ` +
       `medians, ${layer} µs, is Node's ChildProcess and canfork's JavaScript around the addon (the options, the stdio ` +
       "setup and the events of the ChildProcess that `canfork/register` must hand out as child_process's own object) and " +
-      "the loop's `once(child, 'exit')`.");
+      "the loop's `once(child, 'exit')`" + (serial('canforkListener') !== undefined
+      ? `; awaited through an 'exit' listener instead of events.once, canfork's spawn adds ${serial('canforkListener')} µs.`
+      : '.'));
   }
   return `${lines.join('\n')}\n\n`;
 }

@@ -3,6 +3,8 @@
 // setup of its script (ES module source; `require` is made with createRequire, which Bun has too) and an
 // expression for one spawn to exit (a function returning a promise). The loops:
 //   canfork: canfork's spawn, awaiting 'exit' (Node's ChildProcess over canfork's process handle);
+//   canforkListener: canfork's spawn, awaiting a promise its 'exit' listener resolves; canfork minus this is what
+//     events.once adds to each spawn;
 //   register: child_process.spawn under canfork/register, awaiting 'exit';
 //   addonAlone: the addon's spawn and exit watch with a promise, no ChildProcess; canfork minus this is Node's
 //     ChildProcess and canfork's JavaScript around the addon;
@@ -25,6 +27,11 @@ function spawnLoops() {
       runtime: process.execPath,
       setup: `${awaitExit}\nconst canfork = require(${modulePath('dist', 'index.js')});`,
       spawnToExit: "() => once(canfork.spawn('/bin/true', [], { stdio: 'ignore' }), 'exit')",
+    },
+    canforkListener: {
+      runtime: process.execPath,
+      setup: `const canfork = require(${modulePath('dist', 'index.js')});`,
+      spawnToExit: "() => new Promise((resolve) => canfork.spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', resolve))",
     },
     register: {
       runtime: process.execPath,
