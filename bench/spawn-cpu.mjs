@@ -4,8 +4,9 @@
 // by an 'exit' listener, register, the addon alone, Bun) spawns /bin/true one after another in a process of its own,
 // and reads its JavaScript thread's /proc/thread-self/schedstat (time on a CPU, time runnable but waiting for one)
 // and stat (user and system ticks) before and after, with the whole process's CPU and the wall time
-// (bench/lib/spawn-loop.cjs). Each loop warms up with 500 spawns first. The loops take turns for `rounds` rounds, each round starting with the
-// next one. Prints one JSON object: per loop, µs per spawn, the median of the rounds and each round's figure.
+// (bench/lib/spawn-loop.cjs). Each loop warms up with 500 spawns first. The loops take turns for `rounds` rounds,
+// each round starting with the next one. Prints one JSON object: per loop, µs per spawn, the median of the rounds
+// and each round's figure.
 // The thread's on-CPU time counts what the kernel does for it too (the clone, the exit's wake-up); wholeProcess
 // minus it is what the process's other threads ran (V8's garbage collection and compiler helpers).
 import { execFileSync } from 'node:child_process';

@@ -1,10 +1,9 @@
 // Where spawn to exit goes, from the scheduler's own record: `node bench/spawn-sched.mjs [spawns]`.
 // Needs perf (Debian: linux-perf), run as root (it records scheduler tracepoints). It runs each loop of
-// bench/lib/spawn-loops.cjs (canfork's spawn awaited by events.once and by an 'exit' listener, register, the addon alone
-// without ChildProcess, Bun) under
-// `perf sched record` (plus the exec tracepoint), and takes from `perf sched timehist` how long each side ran on a
-// CPU per spawn, split where the child's exec releases the vfork parent (the child's wake-up of it, from
-// `perf script`):
+// bench/lib/spawn-loops.cjs (canfork's spawn awaited by events.once and by an 'exit' listener, register, the addon
+// alone without ChildProcess, Bun) under `perf sched record` (plus the exec tracepoint), and takes from
+// `perf sched timehist` how long each side ran on a CPU per spawn, split where the child's exec releases the vfork
+// parent (the child's wake-up of it, from `perf script`):
 //   parent, exit → clone: from the child's exit waking the parent to the next spawn's clone (the exit reaching
 //     JavaScript, the await, the next spawn up to the clone);
 //   child, clone → exec: the new child until its exec lets the vfork parent go (for Bun its signal resets too);
