@@ -30,13 +30,13 @@ const spawnsPerPass = Math.ceil(spawns / passes);
 // Spawns at the start of each loop left out of the figures: V8 is still compiling the hot paths meanwhile.
 const warmUp = 200;
 
-/** `perf sched timehist` rows with run times: { endUs, cpu, comm, tid, runUs }, in time order. */
+/** `perf sched timehist` rows with run times: { endUs, cpu, tid, runUs }, in time order. */
 function timehistRows(text) {
   const rows = [];
   for (const line of text.split('\n')) {
     const match = /^\s*([\d.]+)\s+\[(\d+)\]\s+(.+)\[(\d+)(?:\/\d+)?\]\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s*$/.exec(line);
     if (match) {
-      rows.push({ endUs: Number(match[1]) * 1e6, cpu: Number(match[2]), comm: match[3].trim(), tid: Number(match[4]), runUs: Number(match[5]) * 1000 });
+      rows.push({ endUs: Number(match[1]) * 1e6, cpu: Number(match[2]), tid: Number(match[4]), runUs: Number(match[5]) * 1000 });
     }
   }
   return rows;

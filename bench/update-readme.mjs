@@ -104,8 +104,9 @@ function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passe
     `From \`node bench/spawn-sched.mjs\` (\`perf sched\`), commit ${source?.commit ?? 'unknown'}, ${measuredAt.slice(0, 16).replace('T', ' ')} UTC, ` +
       `Linux ${machine.kernel}, ${passes} passes of ${spawnsPerPass} spawns per loop: how long the spawning thread and the child each ` +
       'ran on a CPU per spawn of `/bin/true`, in µs, median (p25–p75, n). The child ran on the parent\'s CPU in ' +
-      `${sameCpuShares(columns.map(([name, label]) => [Math.round(loops[name].childOnParentCpu * 100), label]))}, so ` +
-      'these parts follow one another and each is in the spawn-to-exit time.',
+      `${sameCpuShares(columns.map(([name, label]) => [Math.round(loops[name].childOnParentCpu * 100), label]))}; in those ` +
+      'spawns these parts follow one another and each is in the spawn-to-exit time (in the others the child, once it ' +
+      'has released the parent, may run beside it).',
     '',
     `| per spawn | ${columns.map(([, label]) => label).join(' | ')} |`,
     `|---|${columns.map(() => '---').join('|')}|`,
