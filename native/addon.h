@@ -26,7 +26,7 @@ struct ExitWatchers;  // native/exit-watch.cc
 // would make a new V8 string and look it up in the string table; these are made once per instance.
 enum class Key : uint8_t {
   kCandidates, kArgv, kEnvp, kCwd, kStdio, kUid, kGid, kNewSession, kNewProcessGroup, kKeepPipesOnExecError, kRlimits,
-  kPdeathsig, kCgroupFd, kPid, kPidfd, kFds, kError, kStatus, kOutput, kCount
+  kPdeathsig, kCgroupFd, kPid, kError, kStatus, kOutput, kCount
 };
 
 // Everything an addon instance (main thread or worker) owns. Set with SetInstanceData so that

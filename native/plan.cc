@@ -37,23 +37,29 @@ class PlanReader {
     return static_cast<int64_t>(number);
   }
 
- private:
   std::string FieldName(Key key) const { return "plan." + keys_[key].Utf8Value(); }
 
+ private:
   Napi::Env env_;
   Napi::Object plan_;
   PropertyKeys keys_;
 };
 
-// Embedded NULs were refused in TypeScript; re-checked here, since execve would cut the string there.
-void ReadStrings(Napi::Env env, Napi::Array array, std::vector<std::string>& storage) {
-  storage.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); i++) {
-    Napi::Value item = array.Get(i);
-    if (!item.IsString()) throw Napi::TypeError::New(env, "plan strings must be strings");
-    storage.push_back(item.As<Napi::String>().Utf8Value());
-    if (storage.back().find('\0') != std::string::npos) throw Napi::TypeError::New(env, "NUL byte in a plan string");
+// A string list as src/spawn/plan.ts packs it: each entry followed by a NUL ("a\0b\0"), one string for
+// the whole list (an array cost N-API calls per entry). Copied once, as UTF-8, into the list's block.
+core::StringList StringListField(Napi::Env env, const PlanReader& reader, Key key) {
+  Napi::Value value = reader.Field(key);
+  if (!value.IsString()) throw Napi::TypeError::New(env, reader.FieldName(key) + " must be a string");
+  size_t length = 0;
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, value, nullptr, 0, &length), core::StringList());
+  std::vector<char> block(length + 1);
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, value, block.data(), block.size(), &length),
+                       core::StringList());
+  block.pop_back();  // the terminator napi writes; the list's own last NUL comes before it
+  if (!block.empty() && block.back() != '\0') {
+    throw Napi::TypeError::New(env, reader.FieldName(key) + " must end with a NUL");
   }
+  return core::StringList(std::move(block));
 }
 
 rlim_t LimitValue(Napi::Env env, Napi::Value value) {
@@ -70,14 +76,14 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   if (!value.IsObject()) throw Napi::TypeError::New(env, "plan must be an object");
   PlanReader reader(env, value.As<Napi::Object>());
   core::SpawnPlan plan;
-  ReadStrings(env, reader.ArrayField(Key::kCandidates), plan.candidates);
-  ReadStrings(env, reader.ArrayField(Key::kArgv), plan.argv);
+  plan.candidates = StringListField(env, reader, Key::kCandidates);
+  plan.argv = StringListField(env, reader, Key::kArgv);
   // envp null: this process's environment, environ itself (JavaScript passes null only on the main thread,
   // where process.env is environ), which saves building KEY=value strings in JavaScript and copying here.
   if (reader.Field(Key::kEnvp).IsNull()) {
     plan.inheritEnvironment = true;
   } else {
-    ReadStrings(env, reader.ArrayField(Key::kEnvp), plan.envp);
+    plan.envp = StringListField(env, reader, Key::kEnvp);
   }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
   Napi::Value cwd = reader.Field(Key::kCwd);

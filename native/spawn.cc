@@ -1,4 +1,4 @@
-// spawn(plan): the N-API door to core::SpawnChild. The child's exit is watched by native/exit-watch.cc
+// spawn(plan, out): the N-API door to core::SpawnChild. The child's exit is watched by native/exit-watch.cc
 // once JavaScript hands its pid and pidfd to watchExit.
 #include "core/vfork.h"
 
@@ -10,50 +10,28 @@
 namespace canfork {
 namespace {
 
-Napi::Array FdsToJs(Napi::Env env, const std::vector<int>& fds) {
-  Napi::Array array = Napi::Array::New(env, fds.size());
-  for (uint32_t i = 0; i < fds.size(); i++) array.Set(i, Napi::Number::New(env, fds[i]));
-  return array;
-}
-
-// Failed exec with plan.keepPipesOnExecError: { error, fds } with the parent ends still open.
-Napi::Value FailureWithPipes(Napi::Env env, const core::SpawnOutcome& outcome) {
-  try {
-    PropertyKeys keys(env);
-    Napi::Object result = Napi::Object::New(env);
-    result.Set(keys[Key::kError], Napi::Number::New(env, outcome.error));
-    result.Set(keys[Key::kFds], FdsToJs(env, outcome.parentFds));
-    return result;
-  } catch (...) {
-    for (int fd : outcome.parentFds) {
-      if (fd >= 0) close(fd);
-    }
-    throw;
-  }
-}
-
-// spawn(plan) -> { pid, pidfd, fds }, or a negative errno (nothing left open or running), or with
-// plan.keepPipesOnExecError and a failed exec { error, fds } (the parent pipe ends, the caller's to close)
+// spawn(plan, out) -> pid, or a negative errno. `out`, an Int32Array of at least plan.stdio.length + 1,
+// gets the pidfd at 0 and at 1 + fd the parent's end of a pipe for the child's fd, else -1: written into,
+// so that a spawn makes no JavaScript object. A negative errno leaves nothing open or running, except
+// after a failed exec with plan.keepPipesOnExecError: then the pipe ends in `out` are the caller's.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::SpawnPlan plan = ReadSpawnPlan(env, info[0]);
-  core::SpawnOutcome outcome = core::SpawnChild(plan);
-  if (outcome.error != 0) {
-    for (int fd : outcome.parentFds) {
-      if (fd >= 0) return FailureWithPipes(env, outcome);
-    }
-    return Napi::Number::New(env, outcome.error);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "out must be an Int32Array");
   }
+  Napi::Int32Array out = info[1].As<Napi::Int32Array>();
+  if (out.ElementLength() < plan.stdio.size() + 1) throw Napi::RangeError::New(env, "out is shorter than plan.stdio + 1");
+  int32_t* slots = out.Data();
+  core::SpawnOutcome outcome = core::SpawnChild(plan);
+  slots[0] = outcome.pidfd;
+  for (size_t i = 0; i < plan.stdio.size(); i++) slots[i + 1] = i < outcome.parentFds.size() ? outcome.parentFds[i] : -1;
+  if (outcome.error != 0) return Napi::Number::New(env, outcome.error);
   AwaitWatch(env, outcome.pid, outcome.pidfd, outcome.parentFds);
   try {
-    PropertyKeys keys(env);
-    Napi::Object result = Napi::Object::New(env);
-    result.Set(keys[Key::kPid], Napi::Number::New(env, outcome.pid));
-    result.Set(keys[Key::kPidfd], Napi::Number::New(env, outcome.pidfd));
-    result.Set(keys[Key::kFds], FdsToJs(env, outcome.parentFds));
-    return result;
+    return Napi::Number::New(env, outcome.pid);
   } catch (...) {
-    // The environment is stopping (a worker being terminated): the result cannot reach JavaScript, so
+    // The environment is stopping (a worker being terminated): the pid cannot reach JavaScript, so
     // nobody there will watch this child. Its pipes close here; it runs on and is reaped elsewhere.
     ForgetChild(env, outcome.pid);
     for (int fd : outcome.parentFds) {

@@ -7,13 +7,13 @@ const { Worker } = require('node:worker_threads');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const canfork = require(path.resolve(__dirname, '../dist/index.js'));
-const { native } = require(path.resolve(__dirname, '../dist/binding.js'));
+const { native, packStrings } = require(path.resolve(__dirname, '../dist/binding.js'));
 const { constants: osConstants } = require('node:os');
 
 // A native spawn plan written out, for the paths the public API does not reach yet.
 function plan(argv, extra = {}) {
   const { STDIO_IGNORE: ignore } = native.constants;
-  return { candidates: [argv[0]], argv, envp: [], stdio: [ignore, ignore, ignore], uid: -1, gid: -1,
+  return { candidates: packStrings([argv[0]]), argv: packStrings(argv), envp: packStrings([]), stdio: [ignore, ignore, ignore], uid: -1, gid: -1,
     newSession: false, newProcessGroup: false, rlimits: [], ...extra };
 }
 
@@ -84,9 +84,10 @@ async function main() {
   const script = path.join(require('node:os').tmpdir(), `canfork-drive-${process.pid}`);
   require('node:fs').writeFileSync(script, 'exit 5\n', { mode: 0o755 });
   for (let round = 0; round < Math.ceil(rounds / 5); round++) {
-    const child = native.spawn(plan(['/bin/sleep', '10'], { pdeathsig: osConstants.signals.SIGTERM }));
+    const slots = new Int32Array(4);
+    const pid = native.spawn(plan(['/bin/sleep', '10'], { pdeathsig: osConstants.signals.SIGTERM }), slots);
     await new Promise((resolve) => {
-      const id = native.watchExit(child.pid, child.pidfd, (err, kind, value) => {
+      const id = native.watchExit(pid, slots[0], (err, kind, value) => {
         assert.deepEqual([err, kind, value], [0, native.constants.WAIT_SIGNALED, osConstants.signals.SIGKILL]);
         assert.equal(native.signalWatched(id, 0), -osConstants.errno.ESRCH);
         resolve();

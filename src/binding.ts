@@ -35,13 +35,27 @@ export interface NativeMappingHandle {
   readonly length: number;
 }
 
+/**
+ * A list of strings as the addon takes it: each entry followed by a NUL, one string for the whole list
+ * (native/core/string-list.h), which crosses N-API in one call where an array costs calls per entry.
+ */
+export type NativeStringList = string & { readonly __nulTerminatedList: true };
+
+/** `list` as a NativeStringList. An entry holding a NUL would become two: that is a TypeError. */
+export function packStrings(list: readonly string[]): NativeStringList {
+  for (const entry of list) {
+    if (entry.includes('\0')) throw new TypeError('NUL byte in a plan string');
+  }
+  return (list.length === 0 ? '' : `${list.join('\0')}\0`) as NativeStringList;
+}
+
 /** Everything the child needs, built before the clone (native/core/vfork.h SpawnPlan). */
 export interface NativeSpawnPlan {
   /** execve targets in PATH order; one that gives ENOEXEC runs as [/bin/sh, candidate, ...argv.slice(1)]. */
-  candidates: string[];
-  argv: string[];
+  candidates: NativeStringList;
+  argv: NativeStringList;
   /** `KEY=value` strings; null: this process's environment (environ), for the main thread only. */
-  envp: string[] | null;
+  envp: NativeStringList | null;
   cwd?: string;
   /** Per child fd: constants.STDIO_PIPE, constants.STDIO_IGNORE, else the parent fd handed over. */
   stdio: number[];
@@ -59,16 +73,12 @@ export interface NativeSpawnPlan {
   pdeathsig?: number;
   /** A cgroup v2 directory fd: the child starts in it (clone3 CLONE_INTO_CGROUP, 5.7+). -1 or absent: ours. */
   cgroupFd?: number;
-  /** After a failed exec, return { error, fds } with the parent pipe ends still open (the caller's). */
+  /** After a failed exec, leave the parent pipe ends open in spawn's `out` (the caller's). */
   keepPipesOnExecError?: boolean;
 }
 
 /** waitpid's status word: kind is one of constants.WAIT_*; value is the exit code or the signal. */
 export type NativeWaitStatus = [kind: number, value: number, coreDumped: boolean];
-
-export type NativeSpawnResult = { pid: number; pidfd: number; fds: number[] } | NativeErrno;
-/** A failed exec with plan.keepPipesOnExecError: the parent pipe ends, still open. */
-export type NativeExecFailure = { error: NativeErrno; fds: number[] };
 
 export type NativeSpawnSyncResult =
   | NativeErrno
@@ -98,12 +108,14 @@ export interface NativeBinding {
   setrlimit(resource: number, soft: number, hard: number): NativeErrno;
   prlimit(pid: number, resource: number, soft?: number, hard?: number): NativeErrno;
   /**
-   * Nothing is left open or running when it returns a negative errno. The pidfd it returns stays this
-   * addon's until watchExit takes it: never close it yourself. A child never watched has its pidfd closed
-   * (and is reaped, if nobody has) when this thread's environment ends.
+   * The pid, or a negative errno. `out` (at least plan.stdio.length + 1 long) gets the pidfd at 0 and at
+   * 1 + fd the parent's end of a pipe for the child's fd, else -1: written into, so that a spawn makes no
+   * object. Nothing is left open or running after a negative errno, except the pipe ends in `out` after a
+   * failed exec with plan.keepPipesOnExecError (the caller's). The pidfd stays this addon's until
+   * watchExit takes it: never close it yourself. A child never watched has its pidfd closed (and is
+   * reaped, if nobody has) when this thread's environment ends.
    */
-  spawn(plan: NativeSpawnPlan & { keepPipesOnExecError: true }): NativeSpawnResult | NativeExecFailure;
-  spawn(plan: NativeSpawnPlan): NativeSpawnResult;
+  spawn(plan: NativeSpawnPlan, out: Int32Array): number;
   /**
    * Runs the child to its end. On timeout or maxBuffer: killSignal then SIGCONT to the child (its group
    * with killGroup), "1" into cgroupKillFd, and SIGKILL (and cgroup.kill again) forceKillAfterMs later.

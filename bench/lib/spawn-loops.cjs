@@ -42,10 +42,11 @@ function spawnLoops() {
       runtime: process.execPath,
       setup: `const { native } = require(${modulePath('dist', 'binding.js')});
 const { trueSpawnPlan } = require(${modulePath('bench', 'lib', 'true-plan.cjs')});
+const slots = new Int32Array(4);
 const addonSpawn = () => new Promise((resolve, reject) => {
-  const child = native.spawn(trueSpawnPlan(null));
-  if (typeof child === 'number') reject(new Error('spawn failed: ' + child));
-  else native.watchExit(child.pid, child.pidfd, resolve);
+  const pid = native.spawn(trueSpawnPlan(null), slots);
+  if (pid < 0) reject(new Error('spawn failed: ' + pid));
+  else native.watchExit(pid, slots[0], resolve);
 });`,
       spawnToExit: 'addonSpawn',
     },

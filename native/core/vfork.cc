@@ -132,11 +132,12 @@ int ArrangeFds(ChildContext* context) {
 int ExecCandidates(ChildContext* context) {
   bool sawEacces = false;
   int lastErrno = ENOENT;
-  for (const std::string& candidate : context->plan->candidates) {
-    execve(candidate.c_str(), context->argv, context->envp);
+  const StringList& candidates = context->plan->candidates;
+  for (size_t i = 0; i < candidates.size(); i++) {
+    execve(candidates[i], context->argv, context->envp);
     int errnum = errno;
     if (errnum == ENOEXEC) {
-      context->shellArgv[1] = candidate.c_str();
+      context->shellArgv[1] = candidates[i];
       execve(context->shellArgv[0], const_cast<char* const*>(context->shellArgv), context->envp);
       errnum = errno;
     }
@@ -385,16 +386,9 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
     outcome.error = -EINVAL;
     return outcome;
   }
-  // The pointer arrays the child reads, built here: the child may not allocate.
-  std::vector<char*> argv, envp;
-  for (const std::string& arg : plan.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  if (!plan.inheritEnvironment) {
-    for (const std::string& pair : plan.envp) envp.push_back(const_cast<char*>(pair.c_str()));
-    envp.push_back(nullptr);
-  }
+  // The shell's argv for a candidate without #!, built here: the child may not allocate.
   std::vector<const char*> shellArgv = {"/bin/sh", nullptr};
-  for (size_t i = 1; i < plan.argv.size(); i++) shellArgv.push_back(plan.argv[i].c_str());
+  for (size_t i = 1; i < plan.argv.size(); i++) shellArgv.push_back(plan.argv[i]);
   shellArgv.push_back(nullptr);
 
   const size_t count = plan.stdio.size();
@@ -409,7 +403,7 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
   }
 
   // getpid() only for the pdeathsig check: a system call less per spawn.
-  ChildContext context = {&plan, argv.data(), plan.inheritEnvironment ? environ : envp.data(), shellArgv.data(),
+  ChildContext context = {&plan, plan.argv.data(), plan.inheritEnvironment ? environ : plan.envp.data(), shellArgv.data(),
                           sources.data(), static_cast<int>(count), plan.pdeathsig != 0 ? getpid() : 0, 0, false, 0};
   // Every signal blocked across the clone, glibc's internal ones too (sigfillset leaves those out):
   // no handler may run in the child before it has reset them.

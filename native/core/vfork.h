@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "constants.h"
+#include "string-list.h"
 
 namespace canfork::core {
 
@@ -36,12 +37,12 @@ class StatusFile {
   unsigned forkGeneration_ = 0;
 };
 
-// Everything the child needs, as data owned by the parent. SpawnChild builds the pointer arrays the
-// child reads from it before the clone, so the child needs no malloc and no lock.
+// Everything the child needs, as data owned by the parent, its string lists already the pointer arrays
+// execve takes: the child needs no malloc and no lock.
 struct SpawnPlan {
-  std::vector<std::string> candidates;  // execve targets in PATH order
-  std::vector<std::string> argv;        // argv[0] first; never empty
-  std::vector<std::string> envp;        // KEY=value
+  StringList candidates;  // execve targets in PATH order
+  StringList argv;        // argv[0] first; never empty
+  StringList envp;        // KEY=value
   // envp unused: the child gets environ itself, as it is at the clone (what libuv's child does without
   // options->env), with no copy made per spawn.
   bool inheritEnvironment = false;

@@ -15,15 +15,19 @@ export interface NativeFailure {
   fds: number[];
 }
 
-const noFds: number[] = [];
+// Where the addon writes the pidfd and the parent pipe ends of each spawn; grown for a longer stdio.
+let spawnSlots = new Int32Array(8);
 
 /** Spawns with keepPipesOnExecError: after a failed exec the parent pipe ends come back, still open. */
 export function spawnNative(plan: NativeSpawnPlan): NativeChild | NativeFailure {
   plan.keepPipesOnExecError = true;
-  const result = native.spawn(plan as NativeSpawnPlan & { keepPipesOnExecError: true });
-  if (typeof result === 'number') return { errno: result, fds: noFds };
-  if ('error' in result) return { errno: result.error, fds: result.fds };
-  return result;
+  const count = plan.stdio.length;
+  if (spawnSlots.length < count + 1) spawnSlots = new Int32Array(count + 1);
+  const result = native.spawn(plan, spawnSlots);
+  const fds = new Array<number>(count);
+  for (let fd = 0; fd < count; fd++) fds[fd] = spawnSlots[fd + 1] ?? -1;
+  if (result < 0) return { errno: result, fds };
+  return { pid: result, pidfd: spawnSlots[0] ?? -1, fds };
 }
 
 /** Watches the pidfd on this thread's loop; reaps exactly `pid`; calls back once (err 0 or negative). */

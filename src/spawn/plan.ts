@@ -1,7 +1,7 @@
 // From what ChildProcess.prototype.spawn hands its process handle to the native plan: the same
 // fields libuv's uv_spawn reads (file, args, cwd, envPairs, stdio, detached, uid, gid).
 import { constants } from 'node:os';
-import { native, type NativeSpawnPlan } from '../binding';
+import { native, packStrings, type NativeSpawnPlan } from '../binding';
 import { copyEnvironment, isInheritedEnvironment } from './normalize';
 
 /** Native stdio plan values. */
@@ -109,9 +109,9 @@ export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: num
   // polluted Object.prototype must not supply them.
   const plan = {
     __proto__: null,
-    candidates: pathCandidates(options.file, envp),
-    argv,
-    envp,
+    candidates: packStrings(pathCandidates(options.file, envp)),
+    argv: packStrings(argv),
+    envp: envp === null ? null : packStrings(envp),
     stdio,
     uid: idOf(options.uid),
     gid: idOf(options.gid),

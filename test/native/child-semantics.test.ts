@@ -88,12 +88,12 @@ describe('pdeathsig', () => {
       // Written aside and renamed, so the mark appears with its content (a reader could see it empty).
       ['/bin/sh', '-c', `trap 'echo TERM > ${mark}.part; mv ${mark}.part ${mark}; kill $!; exit 0' TERM; sleep 30 & wait`];
     const parent = childProcess.spawn(process.execPath, ['-e', `
-      const { native } = require(${JSON.stringify(path.join(path.dirname(distEntry), 'binding.js'))});
+      const { native, packStrings } = require(${JSON.stringify(path.join(path.dirname(distEntry), 'binding.js'))});
       const { STDIO_IGNORE: ignore } = native.constants;
-      const plan = (argv, pdeathsig) => ({ candidates: [argv[0]], argv, envp: [], stdio: [ignore, ignore, ignore],
+      const plan = (argv, pdeathsig) => ({ candidates: packStrings([argv[0]]), argv: packStrings(argv), envp: '', stdio: [ignore, ignore, ignore],
         uid: -1, gid: -1, newSession: false, newProcessGroup: false, rlimits: [], pdeathsig });
-      const pids = [native.spawn(plan(${JSON.stringify(shell(marks[0]!))}, ${osConstants.signals.SIGTERM})).pid,
-                    native.spawn(plan(${JSON.stringify(shell(marks[1]!))}, 0)).pid];
+      const pids = [native.spawn(plan(${JSON.stringify(shell(marks[0]!))}, ${osConstants.signals.SIGTERM}), new Int32Array(4)),
+                    native.spawn(plan(${JSON.stringify(shell(marks[1]!))}, 0), new Int32Array(4))];
       console.log(JSON.stringify(pids));
       setInterval(() => {}, 1000);
     `], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,12 +1,12 @@
 // The native boundary as one contract: every constant the TypeScript side uses comes from the addon
 // (no copy left to drift), and every native failure comes back the same way: 0 or a negative errno.
-import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { native, type NativeSpawnPlan } from '../../src/binding';
+import { native, packStrings, type NativeSpawnPlan, type NativeStringList } from '../../src/binding';
 import { STDIO_IGNORE, STDIO_PIPE } from '../../src/spawn/plan';
-import { plan } from './plan';
+import { plan, runSync, spawnChild } from './plan';
 
 const { errno } = osConstants;
 const srcRoot = path.resolve(__dirname, '../../src');
@@ -47,8 +47,8 @@ describe('native.constants', () => {
   it('the wait kinds are what waitpid reports for a real exit, kill, stop and continue', () => {
     const { WAIT_EXITED, WAIT_SIGNALED, WAIT_STOPPED, WAIT_CONTINUED } = native.constants;
     expect(new Set([WAIT_EXITED, WAIT_SIGNALED, WAIT_STOPPED, WAIT_CONTINUED]).size).toBe(4);
-    const exited = native.spawn(plan(['/bin/sh', '-c', 'exit 3']));
-    const sleeper = native.spawn(plan(['/bin/sleep', '30']));
+    const exited = spawnChild(plan(['/bin/sh', '-c', 'exit 3']));
+    const sleeper = spawnChild(plan(['/bin/sleep', '30']));
     if (typeof exited === 'number' || typeof sleeper === 'number') throw new Error('spawn failed');
     expect(waitNative(exited.pid).slice(0, 2)).toEqual([WAIT_EXITED, 3]);
     process.kill(sleeper.pid, 'SIGSTOP');
@@ -86,11 +86,39 @@ describe('native.constants', () => {
   });
 });
 
+describe('the spawn plan and result shapes', () => {
+  it('a string list is one string, each entry NUL-terminated: empty entries and multi-byte text arrive as given', () => {
+    expect([packStrings([]), packStrings(['']), packStrings(['a', '', 'b'])]).toEqual(['', '\0', 'a\0\0b\0']);
+    expect(() => packStrings(['a\0b'])).toThrow(TypeError);
+    const args = ['x', '', 'ü✓ 𝄞', '', 'y'];
+    const result = runSync(['/bin/sh', '-c', 'printf "%s|" "$@"', 'sh', ...args], { envp: packStrings(['A=', 'B=ü']) });
+    expect(result.stdout).toBe(`${args.join('|')}|`);
+    expect(runSync(['/bin/sh', '-c', 'printf "%s|%s|%s" "$A" "$B" "${C-unset}"'], { envp: packStrings(['A=', 'B=ü']) }).stdout)
+      .toBe('|ü|unset');
+  });
+
+  it('spawn writes the pidfd at 0 and each parent pipe end at 1 + fd into out, -1 elsewhere; nothing there after a failure', () => {
+    const out = new Int32Array(6).fill(12345);
+    const pid = native.spawn(plan(['/bin/true'], { stdio: [STDIO_IGNORE, STDIO_PIPE, STDIO_IGNORE, STDIO_PIPE] }), out);
+    expect(pid).toBeGreaterThan(0);
+    const [pidfd, ...ends] = Array.from(out);
+    expect(readlinkSync(`/proc/self/fd/${pidfd}`)).toBe('anon_inode:[pidfd]');
+    expect(ends.slice(0, 4).map((fd) => fd >= 0)).toEqual([false, true, false, true]);
+    expect(ends[4]).toBe(12345);  // beyond plan.stdio: not the addon's to write
+    for (const fd of [ends[1]!, ends[3]!]) expect(readlinkSync(`/proc/self/fd/${fd}`)).toMatch(/^socket:/);
+    expect(waitNative(pid).slice(0, 2)).toEqual([native.constants.WAIT_EXITED, 0]);
+    for (const fd of [ends[1]!, ends[3]!]) closeSync(fd);
+    out.fill(12345);
+    expect(native.spawn(plan(['/nonexistent/program'], { stdio: [STDIO_IGNORE, STDIO_PIPE] }), out)).toBe(-errno.ENOENT);
+    expect(Array.from(out.subarray(0, 3))).toEqual([-1, -1, -1]);
+  });
+});
+
 describe('one errno shape: 0 or a negative errno, never thrown', () => {
   it('spawn and spawnSync: a negative errno when nothing ran', () => {
-    expect(native.spawn(plan(['/nonexistent/program']))).toBe(-errno.ENOENT);
+    expect(spawnChild(plan(['/nonexistent/program']))).toBe(-errno.ENOENT);
     expect(native.spawnSync(plan(['/nonexistent/program']), null, 0, 15, false, 1024)).toBe(-errno.ENOENT);
-    expect(native.spawn(plan(['/bin/true'], { cwd: '/nonexistent' }))).toBe(-errno.ENOENT);
+    expect(spawnChild(plan(['/bin/true'], { cwd: '/nonexistent' }))).toBe(-errno.ENOENT);
   });
 
   it('spawnSync: error 0, or -ETIMEDOUT / -ENOBUFS', () => {
@@ -127,7 +155,7 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
   });
 
   it('watchExit calls back with 0, signalWatched answers 0 while the child lives and -ESRCH once it is reaped', async () => {
-    const child = native.spawn(plan(['/bin/sleep', '30']));
+    const child = spawnChild(plan(['/bin/sleep', '30']));
     if (typeof child === 'number') throw new Error(`spawn: ${child}`);
     const exit = new Promise<unknown[]>((resolve) => {
       const id = native.watchExit(child.pid, child.pidfd, (...args) => resolve([id, ...args]));
@@ -141,7 +169,7 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
   });
 
   it('watchExit of an fd that cannot be polled: a negative errno, and the child is reaped in the background, not left', async () => {
-    const child = native.spawn(plan(['/bin/sleep', '30']));
+    const child = spawnChild(plan(['/bin/sleep', '30']));
     if (typeof child === 'number') throw new Error(`spawn: ${child}`);
     // A regular file: epoll refuses it (EPERM). watchExit owns the fd it is given and closes it.
     const file = openSync(__filename, 'r');
@@ -162,7 +190,7 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
   });
 
   it('the background reaper of an fd that is always ready does not spin while the child runs', async () => {
-    const child = native.spawn(plan(['/bin/sleep', '0.6']));
+    const child = spawnChild(plan(['/bin/sleep', '0.6']));
     if (typeof child === 'number') throw new Error(`spawn: ${child}`);
     const file = openSync(__filename, 'r');
     expect(native.watchExit(child.pid, file, () => undefined)).toBe(-errno.EPERM);
@@ -176,9 +204,15 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
   });
 
   it('a malformed argument is the only throw: TypeError or RangeError', () => {
-    expect(() => native.spawn({} as NativeSpawnPlan)).toThrow(TypeError);
-    expect(() => native.spawn(plan(['/bin/true'], { pdeathsig: 99 }))).toThrow(RangeError);
-    expect(() => native.spawn(plan(['/bin/true'], { cgroupFd: -2 }))).toThrow(RangeError);
+    expect(() => native.spawn({} as NativeSpawnPlan, new Int32Array(4))).toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { pdeathsig: 99 }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true'], { cgroupFd: -2 }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true']), new Int32Array(3))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true']), new Float64Array(4) as unknown as Int32Array)).toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { argv: ['/bin/true'] as unknown as NativeStringList }), new Int32Array(4)))
+      .toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { argv: '/bin/true' as NativeStringList }), new Int32Array(4)))
+      .toThrow(TypeError);
     expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
     expect(() => native.signalWatched(1, 100)).toThrow(RangeError);
     expect(() => native.mountsChanged('3' as unknown as number)).toThrow(TypeError);

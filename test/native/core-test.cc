@@ -47,7 +47,7 @@ void CheckEqual(const T& actual, const T& expected, const std::string& what) {
 SpawnPlan Plan(std::vector<std::string> argv) {
   SpawnPlan plan;
   plan.candidates = {argv[0]};
-  plan.argv = std::move(argv);
+  plan.argv = StringList(argv);
   plan.envp = {"PATH=/usr/bin:/bin"};
   plan.stdio = {kStdioIgnore, kStdioIgnore, kStdioIgnore};
   return plan;

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { native } from '../../src/binding';
+import { native, packStrings } from '../../src/binding';
 import { waitpid } from '../../src/index';
 import { expectCodedError, expectSystemError } from '../helpers/errors';
 import { allOf, requireRoot, requireTool } from '../helpers/requirements';
@@ -13,13 +13,13 @@ const pidNamespaceGate = allOf(requireRoot('sets ns_last_pid in a pid namespace 
 
 function unwatchedChild(script: string): number {
   const result = native.spawn({
-    candidates: ['/bin/sh'], argv: ['sh', '-c', script], envp: [], stdio: [-2, -2, -2],
+    candidates: packStrings(['/bin/sh']), argv: packStrings(['sh', '-c', script]), envp: packStrings([]), stdio: [-2, -2, -2],
     uid: -1, gid: -1, newSession: false, newProcessGroup: false, rlimits: [],
-  });
-  if (typeof result === 'number') throw new Error(`spawn failed: ${result}`);
+  }, new Int32Array(4));
+  if (result < 0) throw new Error(`spawn failed: ${result}`);
   // Its pidfd stays the addon's (src/binding.ts): never watched, it is closed when this thread's
   // environment ends. Closing it here would leave a stale number for that teardown to close.
-  return result.pid;
+  return result;
 }
 
 describe('waitpid', () => {
