@@ -1,0 +1,57 @@
+// Two builds of canfork side by side in one process: `node bench/spawn-ab.mjs <other checkout> [spawns]`.
+// A change worth a few µs per spawn is lost between separate runs on a machine whose speed drifts by more
+// than that within minutes; here each spawn of this checkout's build takes turns with one of the other's
+// (the order flipped every round), so a drift reaches both alike. Both builds load into this process (each
+// addon instance has its own state). The other checkout must be built (npm ci && npm run build there), e.g.
+//   git worktree add /tmp/base HEAD~1 && (cd /tmp/base && npm ci && npm run build)
+//   node bench/spawn-ab.mjs /tmp/base 2500
+// Times canfork's spawn of /bin/true to 'exit', stdio ignored, with this process's environment and with
+// options.env (this environment plus one variable, what a caller setting one variable passes). Prints one JSON
+// object: per build and case the median and mean in µs and the sample count.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const [otherRoot, spawnsArgument] = process.argv.slice(2);
+if (otherRoot === undefined) {
+  process.stderr.write('usage: node bench/spawn-ab.mjs <other checkout, built> [spawns]\n');
+  process.exit(2);
+}
+const spawns = Number(spawnsArgument ?? 2500);
+const builds = {
+  this: require(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')),
+  other: require(path.resolve(otherRoot, 'dist', 'index.js')),
+};
+const cases = {
+  inherited: { stdio: 'ignore' },
+  env: () => ({ stdio: 'ignore', env: { ...process.env, CANFORK_BENCH: '1' } }),
+};
+
+function spawnToExit(canfork, options) {
+  return new Promise((resolve, reject) => {
+    canfork.spawn('/bin/true', [], typeof options === 'function' ? options() : options).on('exit', resolve).on('error', reject);
+  });
+}
+
+const samples = {};
+for (const build of Object.keys(builds)) for (const name of Object.keys(cases)) samples[`${build}, ${name}`] = [];
+for (let round = -300; round < spawns; round++) {
+  const order = round % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
+  for (const [name, options] of Object.entries(cases)) {
+    for (const build of order) {
+      const start = process.hrtime.bigint();
+      await spawnToExit(builds[build], options);
+      // The first 300 rounds warm both builds up (V8 compiles the hot paths meanwhile): not kept.
+      if (round >= 0) samples[`${build}, ${name}`].push(Number(process.hrtime.bigint() - start) / 1000);
+    }
+  }
+}
+const median = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
+const mean = (list) => list.reduce((sum, value) => sum + value, 0) / list.length;
+process.stdout.write(`${JSON.stringify({
+  other: path.resolve(otherRoot),
+  spawnToExitMicroseconds: Object.fromEntries(Object.entries(samples).map(([key, list]) => [key, {
+    median: Number(median(list).toFixed(1)), mean: Number(mean(list).toFixed(1)), n: list.length,
+  }])),
+}, null, 2)}\n`);
