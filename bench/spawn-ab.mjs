@@ -23,14 +23,15 @@ const builds = {
   this: require(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')),
   other: require(path.resolve(otherRoot, 'dist', 'index.js')),
 };
+// Each case's options, made afresh per spawn as a caller would.
 const cases = {
-  inherited: { stdio: 'ignore' },
+  inherited: () => ({ stdio: 'ignore' }),
   env: () => ({ stdio: 'ignore', env: { ...process.env, CANFORK_BENCH: '1' } }),
 };
 
 function spawnToExit(canfork, options) {
   return new Promise((resolve, reject) => {
-    canfork.spawn('/bin/true', [], typeof options === 'function' ? options() : options).on('exit', resolve).on('error', reject);
+    canfork.spawn('/bin/true', [], options).on('exit', resolve).on('error', reject);
   });
 }
 
@@ -41,7 +42,7 @@ for (let round = -300; round < spawns; round++) {
   for (const [name, options] of Object.entries(cases)) {
     for (const build of order) {
       const start = process.hrtime.bigint();
-      await spawnToExit(builds[build], options);
+      await spawnToExit(builds[build], options());
       // The first 300 rounds warm both builds up (V8 compiles the hot paths meanwhile): not kept.
       if (round >= 0) samples[`${build}, ${name}`].push(Number(process.hrtime.bigint() - start) / 1000);
     }

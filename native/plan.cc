@@ -47,8 +47,7 @@ class PlanReader {
 
 // A string list as src/spawn/plan.ts packs it: each entry followed by a NUL ("a\0b\0"), one string for
 // the whole list (an array cost N-API calls per entry). Copied once, as UTF-8, into the list's block.
-core::StringList StringListField(Napi::Env env, const PlanReader& reader, Key key) {
-  Napi::Value value = reader.Field(key);
+core::StringList StringListField(Napi::Env env, const PlanReader& reader, Key key, Napi::Value value) {
   if (!value.IsString()) throw Napi::TypeError::New(env, reader.FieldName(key) + " must be a string");
   size_t length = 0;
   NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, value, nullptr, 0, &length), core::StringList());
@@ -76,14 +75,15 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   if (!value.IsObject()) throw Napi::TypeError::New(env, "plan must be an object");
   PlanReader reader(env, value.As<Napi::Object>());
   core::SpawnPlan plan;
-  plan.candidates = StringListField(env, reader, Key::kCandidates);
-  plan.argv = StringListField(env, reader, Key::kArgv);
+  plan.candidates = StringListField(env, reader, Key::kCandidates, reader.Field(Key::kCandidates));
+  plan.argv = StringListField(env, reader, Key::kArgv, reader.Field(Key::kArgv));
   // envp null: this process's environment, environ itself (JavaScript passes null only on the main thread,
   // where process.env is environ), which saves building KEY=value strings in JavaScript and copying here.
-  if (reader.Field(Key::kEnvp).IsNull()) {
+  Napi::Value envp = reader.Field(Key::kEnvp);
+  if (envp.IsNull()) {
     plan.inheritEnvironment = true;
   } else {
-    plan.envp = StringListField(env, reader, Key::kEnvp);
+    plan.envp = StringListField(env, reader, Key::kEnvp, envp);
   }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
   Napi::Value cwd = reader.Field(Key::kCwd);

@@ -2,32 +2,27 @@
 // negative errno everywhere).
 import { native, type NativeSpawnPlan, type NativeWaitStatus } from '../binding';
 
-export interface NativeChild {
-  pid: number;
-  pidfd: number;
-  /** Per child fd: the parent's end of a socketpair, else -1. */
-  fds: number[];
-}
-
-/** A failed spawn: a negative errno, and the parent ends of pipes that stay open when exec failed. */
-export interface NativeFailure {
-  errno: number;
-  fds: number[];
-}
-
-// Where the addon writes the pidfd and the parent pipe ends of each spawn; grown for a longer stdio.
+// Where the addon writes the pidfd (0) and the parent pipe ends (1 + fd) of each spawn; grown for a longer stdio.
 let spawnSlots = new Int32Array(8);
 
-/** Spawns with keepPipesOnExecError: after a failed exec the parent pipe ends come back, still open. */
-export function spawnNative(plan: NativeSpawnPlan): NativeChild | NativeFailure {
+/**
+ * Spawns with keepPipesOnExecError: the pid, or a negative errno. Until the next spawn, spawnedPidfd() and
+ * parentEnd() read what it left: after a failed exec the parent pipe ends are still open, the caller's.
+ */
+export function spawnNative(plan: NativeSpawnPlan): number {
   plan.keepPipesOnExecError = true;
-  const count = plan.stdio.length;
-  if (spawnSlots.length < count + 1) spawnSlots = new Int32Array(count + 1);
-  const result = native.spawn(plan, spawnSlots);
-  const fds = new Array<number>(count);
-  for (let fd = 0; fd < count; fd++) fds[fd] = spawnSlots[fd + 1] ?? -1;
-  if (result < 0) return { errno: result, fds };
-  return { pid: result, pidfd: spawnSlots[0] ?? -1, fds };
+  if (spawnSlots.length < plan.stdio.length + 1) spawnSlots = new Int32Array(plan.stdio.length + 1);
+  return native.spawn(plan, spawnSlots);
+}
+
+/** The pidfd of the last successful spawnNative. */
+export function spawnedPidfd(): number {
+  return spawnSlots[0] ?? -1;
+}
+
+/** The parent's end of the pipe the last spawnNative made for the child's `fd`, or -1. */
+export function parentEnd(fd: number): number {
+  return spawnSlots[fd + 1] ?? -1;
 }
 
 /** Watches the pidfd on this thread's loop; reaps exactly `pid`; calls back once (err 0 or negative). */

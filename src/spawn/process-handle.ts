@@ -3,7 +3,7 @@
 import { closeSync } from 'node:fs';
 import { native } from '../binding';
 import { buildPlan, stdioPlan, type HandleSpawnOptions, type PlanExtras, type StdioContainer } from './plan';
-import { signalChild, spawnNative, watchExit } from './native-spawn';
+import { parentEnd, signalChild, spawnedPidfd, spawnNative, watchExit } from './native-spawn';
 import { signalName } from '../signals';
 import type { Supervision } from './supervise';
 
@@ -40,23 +40,26 @@ export class ProcessHandle {
     if (typeof plannedStdio === 'number') return plannedStdio;
     const plan = buildPlan(options, plannedStdio, this.#extras);
     this.#supervision?.beforeSpawn(plan);
-    const result = spawnNative(plan);
-    if ('errno' in result) {
+    const pid = spawnNative(plan);
+    if (pid < 0) {
       this.#supervision?.spawnFailed();
-      openPipes(options.stdio, result.fds);
-      return result.errno;
+      openPipes(options.stdio);
+      return pid;
     }
-    const watchId = watchExit(result.pid, result.pidfd, (errnum, kind, value) => this.#exited(errnum, kind, value));
+    const watchId = watchExit(pid, spawnedPidfd(), (errnum, kind, value) => this.#exited(errnum, kind, value));
     if (watchId < 0) {
       // The exit could not be watched: the native side killed and reaps the child; the spawn failed.
-      for (const fd of result.fds) if (fd >= 0) closeSync(fd);
+      for (let fd = 0; fd < options.stdio.length; fd++) {
+        const end = parentEnd(fd);
+        if (end >= 0) closeSync(end);
+      }
       this.#supervision?.spawnFailed();
       return watchId;
     }
-    this.pid = result.pid;
+    this.pid = pid;
     this.#watchId = watchId;
     if (!this.#referenced) native.setExitWatchRef(this.#watchId, false);
-    openPipes(options.stdio, result.fds);
+    openPipes(options.stdio);
     this.#supervision?.afterSpawn(this);
     return 0;
   }
@@ -124,12 +127,12 @@ export class ProcessHandle {
   }
 }
 
-// The parent ends go into the Pipe handles Node made for the streams (libuv's uv__process_open_stream),
-// also when exec failed: the streams then read EOF, as with child_process.
-function openPipes(stdio: readonly StdioContainer[], fds: readonly number[]): void {
-  for (let index = 0; index < fds.length; index++) {
-    const fd = fds[index] ?? -1;
-    if (fd >= 0) stdio[index]?.handle?.open?.(fd);
+// The last spawn's parent ends go into the Pipe handles Node made for the streams (libuv's
+// uv__process_open_stream), also when exec failed: the streams then read EOF, as with child_process.
+function openPipes(stdio: readonly StdioContainer[]): void {
+  for (let fd = 0; fd < stdio.length; fd++) {
+    const end = parentEnd(fd);
+    if (end >= 0) stdio[fd]?.handle?.open?.(end);
   }
 }
 
