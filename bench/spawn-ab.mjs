@@ -5,9 +5,10 @@
 // addon instance has its own state). The other checkout must be built (npm ci && npm run build there), e.g.
 //   git worktree add /tmp/base HEAD~1 && (cd /tmp/base && npm ci && npm run build)
 //   node bench/spawn-ab.mjs /tmp/base 2500
-// Times canfork's spawn of /bin/true to 'exit', stdio ignored, with this process's environment and with
-// options.env (this environment plus one variable, what a caller setting one variable passes). Prints one JSON
-// object: per build and case the median and mean in µs and the sample count.
+// Times /bin/true, stdio ignored, from the call to its exit: canfork's spawn (to 'exit') with this process's
+// environment and with options.env (this environment plus one variable, what a caller setting one variable
+// passes), and canfork's spawnSync. Prints one JSON object: per build and case the median and mean in µs and the
+// sample count.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,26 +24,30 @@ const builds = {
   this: require(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')),
   other: require(path.resolve(otherRoot, 'dist', 'index.js')),
 };
-// Each case's options, made afresh per spawn as a caller would.
-const cases = {
-  inherited: () => ({ stdio: 'ignore' }),
-  env: () => ({ stdio: 'ignore', env: { ...process.env, CANFORK_BENCH: '1' } }),
-};
-
 function spawnToExit(canfork, options) {
   return new Promise((resolve, reject) => {
     canfork.spawn('/bin/true', [], options).on('exit', resolve).on('error', reject);
   });
 }
 
+// Each case runs one /bin/true to its exit through a build; options are made afresh per spawn, as a caller would.
+const cases = {
+  inherited: (canfork) => spawnToExit(canfork, { stdio: 'ignore' }),
+  env: (canfork) => spawnToExit(canfork, { stdio: 'ignore', env: { ...process.env, CANFORK_BENCH: '1' } }),
+  sync: (canfork) => {
+    const result = canfork.spawnSync('/bin/true', [], { stdio: 'ignore' });
+    if (result.status !== 0) throw result.error ?? new Error(`spawnSync: status ${result.status}`);
+  },
+};
+
 const samples = {};
 for (const build of Object.keys(builds)) for (const name of Object.keys(cases)) samples[`${build}, ${name}`] = [];
 for (let round = -300; round < spawns; round++) {
   const order = round % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
-  for (const [name, options] of Object.entries(cases)) {
+  for (const [name, run] of Object.entries(cases)) {
     for (const build of order) {
       const start = process.hrtime.bigint();
-      await spawnToExit(builds[build], options());
+      await run(builds[build]);
       // The first 300 rounds warm both builds up (V8 compiles the hot paths meanwhile): not kept.
       if (round >= 0) samples[`${build}, ${name}`].push(Number(process.hrtime.bigint() - start) / 1000);
     }

@@ -37,6 +37,7 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
   options.forceKillAfterMs = OptionalInteger(info, 6, "forceKillAfterMs", INT32_MAX);
   options.cgroupKillFd = static_cast<int>(OptionalInteger(info, 7, "cgroupKillFd", INT32_MAX));
 
+  plan.makePidfd = !core::WaitsOnlyForExit(plan, options);
   core::SyncResult run = core::RunSync(plan, options);
   if (run.spawnError != 0) return Napi::Number::New(env, run.spawnError);
   Napi::Array output = Napi::Array::New(env, plan.stdio.size());

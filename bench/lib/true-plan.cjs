@@ -1,14 +1,17 @@
 // The addon's spawn plan of /bin/true with every stdio stream ignored, as canfork's spawn builds it (from dist/):
 // for the bench scripts that time the addon without ChildProcess.
 const { buildPlan, stdioPlan } = require('../../dist/spawn/plan.js');
+const { envPairsOf } = require('../../dist/spawn/normalize.js');
 
 const ignored = [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }];
 const extras = { processGroup: false, rlimits: [] };
 
-/** `KEY=value` pairs for the child, or null: this process's environment (envp null, as spawn() on the main thread). */
+/**
+ * `KEY=value` pairs for the child, or null: this process's environment (envp null), from the marker spawn()
+ * passes on the main thread. (Copying the plan with envp replaced cost more than the rest of the plan.)
+ */
 function trueSpawnPlan(envPairs) {
-  const plan = buildPlan({ file: '/bin/true', args: ['/bin/true'], envPairs: envPairs ?? [], stdio: ignored }, stdioPlan(ignored), extras);
-  return envPairs === null ? { ...plan, envp: null } : plan;
+  return buildPlan({ file: '/bin/true', args: ['/bin/true'], envPairs: envPairs ?? envPairsOf(undefined), stdio: ignored }, stdioPlan(ignored), extras);
 }
 
 module.exports = { trueSpawnPlan };

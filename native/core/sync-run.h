@@ -31,4 +31,8 @@ struct SyncResult {
 
 SyncResult RunSync(const SpawnPlan& plan, const SyncOptions& options);
 
+// Whether RunSync has nothing to wait for but the exit (no pipe, no timeout): then it blocks in the wait
+// itself, and the plan needs no pidfd (SpawnPlan::makePidfd).
+bool WaitsOnlyForExit(const SpawnPlan& plan, const SyncOptions& options);
+
 }  // namespace canfork::core

@@ -278,7 +278,8 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
   bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && statusFile.ReadIgnoredSignals(&context->ignoredSignals);
   if (cgroupFd >= 0 || clearHandlers) {
     struct clone_args args = {};
-    args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+    args.flags = CLONE_VM | CLONE_VFORK;
+    if (context->plan->makePidfd) args.flags |= CLONE_PIDFD;
     if (clearHandlers) args.flags |= CLONE_CLEAR_SIGHAND;
     if (cgroupFd >= 0) args.flags |= CLONE_INTO_CGROUP;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
@@ -300,8 +301,9 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
   if (!cloned && cgroupFd < 0) {
     void* stackTop = childStack + sizeof(childStack);  // x86-64 and arm64 stacks grow down
     int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-    pid = clone(ChildMain, stackTop, flags | CLONE_PIDFD, context, pidfd, nullptr, nullptr);
-    if (pid < 0 && errno == EINVAL) {  // before 5.2: no CLONE_PIDFD
+    bool withPidfd = context->plan->makePidfd;
+    pid = clone(ChildMain, stackTop, withPidfd ? flags | CLONE_PIDFD : flags, context, pidfd, nullptr, nullptr);
+    if (pid < 0 && errno == EINVAL && withPidfd) {  // before 5.2: no CLONE_PIDFD
       *pidfd = -1;
       pid = clone(ChildMain, stackTop, flags, context, nullptr, nullptr, nullptr);
     }
@@ -359,6 +361,7 @@ pid_t WaitExactly(pid_t pid, int* status, int options) {
 }
 
 pid_t ReapChild(int pidfd, pid_t pid, int* status, int options) {
+  if (pidfd < 0) return WaitExactly(pid, status, options);  // a plan without makePidfd
   siginfo_t info = {};
   if (RetryOnEintr([&] { return waitid(static_cast<idtype_t>(kIdTypePidfd), static_cast<id_t>(pidfd), &info, WEXITED | options); }) != 0) {
     if (errno == EINVAL || errno == EBADF) return WaitExactly(pid, status, options);
@@ -429,7 +432,7 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
     outcome.error = -context.errnum;
     return outcome;
   }
-  if (pidfd < 0) {
+  if (pidfd < 0 && plan.makePidfd) {
     pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));  // 5.3; an exited child still has one
     if (pidfd < 0) {
       // Without a pidfd the exit cannot be watched: fail cleanly rather than leave an orphan zombie.

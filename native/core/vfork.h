@@ -58,6 +58,9 @@ struct SpawnPlan {
   // When exec fails, keep the parent ends of pipes open (libuv opens them into the caller's streams even
   // then, and they read EOF); the caller owns them.
   bool keepPipesOnExecError = false;
+  // false: no pidfd is made (outcome.pidfd stays -1), for a caller that only waits for the pid (a spawnSync
+  // with nothing to poll); a pidfd costs the kernel an inode and the caller a close.
+  bool makePidfd = true;
   // Borrowed; null: /proc/self/status is opened and closed for this spawn alone.
   StatusFile* statusFile = nullptr;
 };
@@ -80,8 +83,8 @@ pid_t WaitExactly(pid_t pid, int* status, int options);
 
 // Reaps the child `pidfd` names (waitid P_PIDFD, 5.4), so never another child that took over its pid
 // after someone else reaped it: the pid, 0 (WNOHANG, still running) or a negative errno (-ECHILD: already
-// reaped); `status` gets the waitpid status word. Where the kernel has no P_PIDFD (EINVAL) or the fd is
-// not a pidfd (EBADF), exactly that pid is waited for instead.
+// reaped); `status` gets the waitpid status word. Where the kernel has no P_PIDFD (EINVAL), the fd is
+// not a pidfd (EBADF) or there is none (-1), exactly that pid is waited for instead.
 pid_t ReapChild(int pidfd, pid_t pid, int* status, int options);
 
 // Signals a child of ours that has not been reaped yet: through its pidfd (pidfd_send_signal, 5.1), or

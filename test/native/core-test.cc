@@ -89,6 +89,28 @@ void TestTrue() {
   close(outcome.pidfd);
 }
 
+// A plan without makePidfd (spawnSync with nothing to poll): no pidfd, and ReapChild waits for the pid.
+void TestWithoutPidfd() {
+  SpawnPlan plan = Plan({"/bin/sh", "-c", "exit 5"});
+  plan.makePidfd = false;
+  SpawnOutcome outcome = SpawnChild(plan);
+  CheckEqual(outcome.error, 0, "without makePidfd: started");
+  CheckEqual(outcome.pidfd, -1, "without makePidfd: no pidfd");
+  int status = 0;
+  CheckEqual(ReapChild(outcome.pidfd, outcome.pid, &status, 0), outcome.pid, "without makePidfd: ReapChild reaps the pid");
+  Check(WIFEXITED(status) && WEXITSTATUS(status) == 5, "without makePidfd: its status word");
+  SyncOptions options;
+  Check(WaitsOnlyForExit(plan, options), "WaitsOnlyForExit: stdio ignored, no timeout");
+  SyncResult result = RunSync(plan, options);
+  Check(result.spawnError == 0 && WIFEXITED(result.status) && WEXITSTATUS(result.status) == 5, "RunSync without a pidfd: the status word");
+  options.timeoutMs = 1000;
+  Check(!WaitsOnlyForExit(plan, options), "WaitsOnlyForExit: not with a timeout");
+  options.timeoutMs = 0;
+  plan.stdio[1] = kStdioPipe;
+  Check(!WaitsOnlyForExit(plan, options), "WaitsOnlyForExit: not with a pipe");
+  CheckEqual(Children(), std::string(), "without makePidfd: nothing left unreaped");
+}
+
 // ReapChild gives waitpid's status word from waitid's siginfo, and -ECHILD (not another child's status)
 // once someone else has reaped the child.
 void TestReapChild() {
@@ -356,6 +378,7 @@ int main() {
   char scratchTemplate[] = "/tmp/canfork-core-XXXXXX";
   std::string scratch = mkdtemp(scratchTemplate);
   TestTrue();
+  TestWithoutPidfd();
   TestReapChild();
   TestMissing();
   TestEnoexec(scratch);
