@@ -6,10 +6,7 @@ const { envPairsOf } = require('../../dist/spawn/normalize.js');
 const ignored = [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }];
 const extras = { processGroup: false, rlimits: [] };
 
-/**
- * `KEY=value` pairs for the child, or null: this process's environment (envp null), from the marker spawn()
- * passes on the main thread. (Copying the plan with envp replaced cost more than the rest of the plan.)
- */
+/** `KEY=value` pairs for the child, or null: this process's environment (envp null), as spawn() on the main thread. */
 function trueSpawnPlan(envPairs) {
   return buildPlan({ file: '/bin/true', args: ['/bin/true'], envPairs: envPairs ?? envPairsOf(undefined), stdio: ignored }, stdioPlan(ignored), extras);
 }

@@ -115,13 +115,6 @@ void Loop(Run& run) {
   const int64_t deadline = run.options.timeoutMs > 0 ? NowMs() + run.options.timeoutMs : 0;
   std::vector<int>& fds = run.child.parentFds;
   if (!fds.empty() && fds[0] >= 0 && run.options.inputLength == 0) CloseFd(fds[0]);
-  // Nothing to read or write and no deadline: the exit is waited for in the wait itself (a poll first
-  // costs a system call and a wake-up more per spawn).
-  if (deadline == 0 && std::none_of(fds.begin(), fds.end(), [](int fd) { return fd >= 0; })) {
-    ReapChild(run.child.pidfd, run.child.pid, &run.result.status, 0);
-    run.reaped = true;
-    return;
-  }
   for (int fd : fds) {
     if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
@@ -130,6 +123,14 @@ void Loop(Run& run) {
   for (;;) {
     bool pipesOpen = std::any_of(fds.begin(), fds.end(), [](int fd) { return fd >= 0; });
     if (run.reaped && !pipesOpen) return;
+    int waitMs = PollWaitMs(run, deadline);
+    if (!pipesOpen && waitMs < 0) {
+      // Only the exit is left, with no timer: waited for in the wait itself (a poll first costs a system
+      // call and a wake-up more, and a plan without makePidfd has nothing to poll).
+      ReapChild(run.child.pidfd, run.child.pid, &run.result.status, 0);
+      run.reaped = true;
+      return;
+    }
     polled.clear();
     indexes.clear();
     if (!run.reaped) polled.push_back({run.child.pidfd, POLLIN, 0});
@@ -138,7 +139,6 @@ void Loop(Run& run) {
       polled.push_back({fds[i], static_cast<short>(i == 0 ? POLLOUT : POLLIN), 0});
       indexes.push_back(i);
     }
-    int waitMs = PollWaitMs(run, deadline);
     int ready = RetryOnEintr([&] { return poll(polled.data(), polled.size(), waitMs); });
     if (ready < 0) return;  // cannot happen with valid fds; do not spin
     int64_t now = NowMs();
