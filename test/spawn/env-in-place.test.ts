@@ -79,8 +79,11 @@ describe('the environment without options.env', () => {
       const { spawnSync } = require(${JSON.stringify(path.resolve('dist/index.js'))});
       parentPort.postMessage(spawnSync('/usr/bin/env', { encoding: 'utf8' }).stdout);`;
     const worker = new Worker(source, { eval: true });
+    // Armed before the message: Node drains a finished worker's port and emits 'exit' in the same tick,
+    // so a listener added after the message arrives can miss the exit and wait forever.
+    const exit = once(worker, 'exit');
     const [output] = await once(worker, 'message') as [string];
-    await once(worker, 'exit');
+    expect(await exit).toEqual([0]);
     expect(output).toContain('CANFORK_WORKER_ONLY=worker\n');
     expect(process.env.CANFORK_WORKER_ONLY).toBeUndefined();
   });
