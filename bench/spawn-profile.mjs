@@ -11,10 +11,15 @@
 //     main thread without options.env)
 //   spawn → exit: canfork spawn() of /bin/true to its 'exit' event, everything included
 //   child_process spawn → exit: the same through node:child_process
-// Prints one JSON object; numbers are microseconds of CPU per call.
+// Also the bytes each call allocates on the JS heap (the garbage a spawn leaves for V8 to collect): the growth of
+// V8's new space over 300 calls, after a full collection, in a Node of its own whose new space is large enough
+// (--min/--max-semi-space-size) that no collection runs meanwhile.
+// Prints one JSON object; cpuMicroseconds per call, jsHeapBytes per call.
 import * as childProcess from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as v8 from 'node:v8';
 
 const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
@@ -22,7 +27,8 @@ const { native } = require('../dist/binding.js');
 const { copyEnvironment, normalizeSpawnArguments } = require('../dist/spawn/normalize.js');
 const { trueSpawnPlan } = require('./lib/true-plan.cjs');
 
-const rounds = Number(process.argv[2] ?? 15);
+const allocationMode = process.argv[2] === '--allocation';
+const rounds = allocationMode ? 0 : Number(process.argv[2] ?? 15);
 // The explicit copy Node builds: envPairsOf(undefined) on the main thread is only a marker for "inherited",
 // which left "environment pairs" timing nothing and "native spawn" passing no pairs.
 const pairs = copyEnvironment(undefined);
@@ -53,6 +59,30 @@ async function cpuPerCall(piece) {
   return (used.user + used.system) / piece.batch;
 }
 
+const newSpaceUsed = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_used_size;
+
+// In the --allocation process: bytes allocated per call, or null when a collection ran anyway (new space shrank).
+async function heapBytesPerCall(piece) {
+  const calls = 300;
+  for (let i = 0; i < calls; i++) await piece.run(); // warm-up, JIT
+  globalThis.gc();
+  const before = newSpaceUsed();
+  for (let i = 0; i < calls; i++) await piece.run();
+  const after = newSpaceUsed();
+  return after < before ? null : Math.round((after - before) / calls);
+}
+
+if (allocationMode) {
+  const bytes = {};
+  for (const [name, piece] of Object.entries(pieces)) bytes[name] = await heapBytesPerCall(piece);
+  process.stdout.write(JSON.stringify(bytes));
+  process.exit(0);
+}
+
+const jsHeapBytes = JSON.parse(childProcess.execFileSync(process.execPath, [
+  '--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', fileURLToPath(import.meta.url), '--allocation',
+], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+
 for (const piece of Object.values(pieces)) for (let i = 0; i < 3; i++) await cpuPerCall(piece); // warm-up, JIT
 const samples = Object.fromEntries(Object.keys(pieces).map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
@@ -63,4 +93,5 @@ process.stdout.write(`${JSON.stringify({
   environmentVariables: pairs.length,
   rounds,
   cpuMicroseconds: Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, Number(median(list).toFixed(1))])),
+  jsHeapBytes,
 }, null, 2)}\n`);

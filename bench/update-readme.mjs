@@ -60,7 +60,8 @@ How it measures:
   and the answer itself.
 - Call overhead: tinybench over batches of calls against a C loop of the same syscalls (\`tryAllocate\` and
   \`mmap().unmap()\` both come down to one mmap+munmap of 1 GiB).
-- Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn;
+- Where the time of a spawn goes: \`node bench/spawn-profile.mjs\` gives the CPU time of each step of one canfork spawn
+  and the bytes each leaves on the JS heap for the garbage collector (child_process's beside them);
   \`node bench/spawn-sched.mjs\` gives, from \`perf sched\` (it needs perf and root), how long the parent and the
   child each run per spawn, for canfork's spawn (awaited by events.once, and by an 'exit' listener), register, the
   addon alone without ChildProcess and Bun: before the clone, until exec releases the parent, after that, and the

@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { getrlimit, resourceNumber, validateLimitValue, type Rlimit, type RlimitResource } from '../rlimit';
+import { fieldsConstructor } from './fields';
 import { canforkOptionsIgnored } from './node-only';
 import { invalidArgType, invalidArgValue, outOfRange, unknownSignal } from './node-errors';
 import { readSupervision, type SupervisionPlan } from './supervise';
@@ -191,6 +192,8 @@ export function copyEnvironment(optionEnv: unknown): string[] {
   return pairs;
 }
 
+const NormalizedFields = fieldsConstructor();
+
 /** child_process's normalizeSpawnArguments, on the running Node's rules. */
 export function normalizeSpawnArguments(file: unknown, args: unknown, options: unknown): NormalizedOptions {
   validateString(file, 'file');
@@ -206,7 +209,8 @@ export function normalizeSpawnArguments(file: unknown, args: unknown, options: u
   }
   nullCheckEach(argList, 'args');
   if (options !== undefined) validateObject(options, 'options');
-  const opts: Record<string, unknown> = { __proto__: null, ...(options as object | undefined) };
+  // The own enumerable properties, as Node's `{ __proto__: null, ...options }` copies them.
+  const opts = Object.assign(new NormalizedFields(), options);
   let cwd = opts.cwd;
   if (cwd !== undefined && cwd !== null) cwd = getValidatedPath(cwd, 'options.cwd');
   if (opts.detached !== undefined && opts.detached !== null) validateBoolean(opts.detached, 'options.detached');
@@ -231,8 +235,8 @@ export function normalizeSpawnArguments(file: unknown, args: unknown, options: u
   }
   argList.unshift(typeof opts.argv0 === 'string' ? opts.argv0 : command);
   // Node returns { __proto__: null, ...options, args, cwd, ... }: the same keys in the same order as these
-  // assignments to the copy, without a second copy of a dictionary-mode object
-  // (test/spawn/normalized-options.test.ts compares what ChildProcess.prototype.spawn receives).
+  // assignments to the copy, without copying it again (test/spawn/normalized-options.test.ts compares what
+  // ChildProcess.prototype.spawn receives).
   opts.args = argList;
   opts.cwd = cwd;
   opts.detached = !!opts.detached;

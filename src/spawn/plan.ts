@@ -2,6 +2,7 @@
 // fields libuv's uv_spawn reads (file, args, cwd, envPairs, stdio, detached, uid, gid).
 import { constants } from 'node:os';
 import { native, packStrings, type NativeSpawnPlan } from '../binding';
+import { fieldsConstructor } from './fields';
 import { copyEnvironment, isInheritedEnvironment } from './normalize';
 
 /** Native stdio plan values. */
@@ -101,24 +102,24 @@ function idOf(value: number | undefined): number {
   return value === undefined || value === null ? -1 : value >>> 0;
 }
 
+const PlanFields = fieldsConstructor();
+
 export function buildPlan(options: Omit<HandleSpawnOptions, 'stdio'>, stdio: number[], extras: PlanExtras): NativeSpawnPlan {
   const envp = environmentOf(options.envPairs);
   const argv = toStrings(options.args);
   if (argv.length === 0) argv.push(options.file);
-  // No prototype: the native side reads optional fields (cwd, pdeathsig, cgroupFd) by name, and a
-  // polluted Object.prototype must not supply them.
-  const plan = {
-    __proto__: null,
-    candidates: packStrings(pathCandidates(options.file, envp)),
-    argv: packStrings(argv),
-    envp: envp === null ? null : packStrings(envp),
-    stdio,
-    uid: idOf(options.uid),
-    gid: idOf(options.gid),
-    newSession: options.detached === true,
-    newProcessGroup: extras.processGroup,
-    rlimits: extras.rlimits,
-  } as unknown as NativeSpawnPlan;
+  // Nothing inherited (src/spawn/fields.ts): the native side reads optional fields (cwd, pdeathsig, cgroupFd)
+  // by name, and a polluted Object.prototype must not supply them.
+  const plan = new PlanFields() as unknown as NativeSpawnPlan;
+  plan.candidates = packStrings(pathCandidates(options.file, envp));
+  plan.argv = packStrings(argv);
+  plan.envp = envp === null ? null : packStrings(envp);
+  plan.stdio = stdio;
+  plan.uid = idOf(options.uid);
+  plan.gid = idOf(options.gid);
+  plan.newSession = options.detached === true;
+  plan.newProcessGroup = extras.processGroup;
+  plan.rlimits = extras.rlimits;
   // Node's handle uses cwd only when it is a non-empty string.
   if (typeof options.cwd === 'string' && options.cwd.length > 0) plan.cwd = options.cwd;
   return plan;

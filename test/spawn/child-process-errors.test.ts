@@ -123,6 +123,8 @@ describe('argument errors: the same class, code and message as child_process', (
       const lib = require(process.argv[1] === 'node' ? 'node:child_process' : process.argv[1]);
       Object.prototype.cwd = '/nonexistent'; Object.prototype.uid = 12345; Object.prototype.shell = true;
       Object.prototype.argv0 = 'polluted'; Object.prototype.detached = 'x'; Object.prototype.timeout = -1;
+      // What only canfork's native plan has: optional fields its native side reads by name.
+      Object.prototype.cgroupFd = 0; Object.prototype.pdeathsig = 9;
       const out = lib.spawnSync('sh', ['-c', 'echo $0 $(pwd) $(id -u)'], {}).stdout.toString();
       const child = lib.spawn('sh', ['-c', 'echo $0 $(pwd) $(id -u)']);
       let async = ''; child.stdout.on('data', (d) => (async += d));
