@@ -121,7 +121,9 @@ export function spawnSync(command: string, options?: SpawnSyncOptions): SpawnSyn
 export function spawnSync(command: string, args?: readonly string[], options?: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
 /** child_process.spawnSync without fork: the same result object, errors, maxBuffer (ENOBUFS), timeout (ETIMEDOUT). */
 export function spawnSync(command: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions): SpawnSyncReturns<Buffer | string> {
-  const opts = { __proto__: null, maxBuffer: MAX_BUFFER, ...normalizeSpawnArguments(command, args, options) } as unknown as NormalizedOptions;
+  // Node copies the normalized options behind a default maxBuffer; an own maxBuffer, even undefined, wins.
+  const opts = normalizeSpawnArguments(command, args, options);
+  if (!('maxBuffer' in opts)) opts.maxBuffer = MAX_BUFFER;
   validateTimeout(opts.timeout);
   validateMaxBuffer(opts.maxBuffer);
   const killSignal = sanitizeKillSignal(opts.killSignal) ?? 15;
