@@ -1,7 +1,7 @@
 // Records that nothing inherited can reach: the normalized options and the native plan. Object.prototype
 // must not supply a field these lack (a polluted `shell` or `cwd`), which is why Node writes them as
 // `{ __proto__: null, ... }`. But V8 keeps such objects as hash tables: each is several hundred bytes, and
-// every read misses the inline caches. An instance of a constructor whose prototype is an empty, frozen,
+// every read is a lookup in one. An instance of a constructor whose prototype is an empty, frozen,
 // null-prototype object reaches nothing inherited either, and stays a fast object with in-object fields.
 // Each record kind gets its own constructor, so that V8 sizes its objects for that kind's fields.
 
