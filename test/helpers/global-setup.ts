@@ -3,10 +3,14 @@
 //   see vitest.config.mts) is the one their subprocesses run, and never stale;
 // - opens the skip log the requirement gates write to (unless the test command already did) and prints
 //   its summary at the end;
+// - makes the run's scratch directory (CANFORK_TEST_SCRATCH, searchable by nobody), which the test workers
+//   inherit, and removes it with everything in it at the end;
 // - without CANFORK_SYSTEM_TESTS=1, watches kernel.pid_max, kernel.threads-max, vm.overcommit_memory and
 //   the cgroup tree for the whole run, and fails the run if anything touched them.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { watchHostState } from './host-watcher';
@@ -57,9 +61,17 @@ export default function setup(): () => void {
     ownLog = mkdtempSync(path.join(tmpdir(), 'canfork-skips-'));
     process.env.CANFORK_SKIP_LOG = path.join(ownLog, 'skips.txt');
   }
+  // The run's own, also in a run inside another run's test (test/clone): each removes what it made.
+  const outerScratch = process.env.CANFORK_TEST_SCRATCH;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'canfork-test-run-'));
+  chmodSync(scratch, 0o755);
+  process.env.CANFORK_TEST_SCRATCH = scratch;
   const watcher = process.env.CANFORK_SYSTEM_TESTS === '1' ? undefined : watchHostState();
 
   return () => {
+    rmSync(scratch, { recursive: true, force: true });
+    if (outerScratch === undefined) delete process.env.CANFORK_TEST_SCRATCH;
+    else process.env.CANFORK_TEST_SCRATCH = outerScratch;
     if (ownLog) {
       let lines = '';
       try {

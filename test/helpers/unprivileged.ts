@@ -51,7 +51,9 @@ export function nobodyView(): NobodyView {
   const override = process.env.CANFORK_ADDON_PATH;
   const readable = nobodyCan('-r', path.join(repoRoot, 'dist', 'index.js'));
   if (readable && (!override || nobodyCan('-r', override))) return (view = viewAt(repoRoot));
-  const copy = mkdtempSync(path.join(tmpdir(), 'canfork-nobody-'));
+  // Under the run's scratch directory, which the global setup removes at the end: vitest may end a worker
+  // without its 'exit' event, and copies left behind piled up in /tmp, one per worker and run.
+  const copy = mkdtempSync(path.join(process.env.CANFORK_TEST_SCRATCH ?? tmpdir(), 'canfork-nobody-'));
   chmodSync(copy, 0o755);
   process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
   if (override && !nobodyCan('-r', override)) {
