@@ -7,8 +7,8 @@
 //   node bench/spawn-ab.mjs /tmp/base 2500
 // Times /bin/true, stdio ignored, from the call to its exit: canfork's spawn (to 'exit') with this process's
 // environment and with options.env (this environment plus one variable, what a caller setting one variable
-// passes), and canfork's spawnSync. Prints one JSON object: per build and case the median and mean in µs and the
-// sample count.
+// passes), and canfork's spawnSync; for the two spawn cases also the spawn() call alone, the time the event loop is
+// blocked. Prints one JSON object: per build and case the median and mean in µs and the sample count.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,14 @@ const builds = {
   this: require(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')),
   other: require(path.resolve(otherRoot, 'dist', 'index.js')),
 };
+// How long the last spawn() call itself took (the event loop blocked), in µs.
+let callMicroseconds;
 function spawnToExit(canfork, options) {
   return new Promise((resolve, reject) => {
-    canfork.spawn('/bin/true', [], options).on('exit', resolve).on('error', reject);
+    const start = process.hrtime.bigint();
+    const child = canfork.spawn('/bin/true', [], options);
+    callMicroseconds = Number(process.hrtime.bigint() - start) / 1000;
+    child.on('exit', resolve).on('error', reject);
   });
 }
 
@@ -41,23 +46,29 @@ const cases = {
 };
 
 const samples = {};
+const callSamples = {};
 for (const build of Object.keys(builds)) for (const name of Object.keys(cases)) samples[`${build}, ${name}`] = [];
 for (let round = -300; round < spawns; round++) {
   const order = round % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
   for (const [name, run] of Object.entries(cases)) {
     for (const build of order) {
       const start = process.hrtime.bigint();
+      callMicroseconds = undefined;
       await run(builds[build]);
       // The first 300 rounds warm both builds up (V8 compiles the hot paths meanwhile): not kept.
-      if (round >= 0) samples[`${build}, ${name}`].push(Number(process.hrtime.bigint() - start) / 1000);
+      if (round < 0) continue;
+      samples[`${build}, ${name}`].push(Number(process.hrtime.bigint() - start) / 1000);
+      if (callMicroseconds !== undefined) (callSamples[`${build}, ${name}`] ??= []).push(callMicroseconds);
     }
   }
 }
 const median = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
 const mean = (list) => list.reduce((sum, value) => sum + value, 0) / list.length;
+const summary = (lists) => Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, {
+  median: Number(median(list).toFixed(1)), mean: Number(mean(list).toFixed(1)), n: list.length,
+}]));
 process.stdout.write(`${JSON.stringify({
   other: path.resolve(otherRoot),
-  spawnToExitMicroseconds: Object.fromEntries(Object.entries(samples).map(([key, list]) => [key, {
-    median: Number(median(list).toFixed(1)), mean: Number(mean(list).toFixed(1)), n: list.length,
-  }])),
+  spawnToExitMicroseconds: summary(samples),
+  spawnCallMicroseconds: summary(callSamples),
 }, null, 2)}\n`);

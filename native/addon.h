@@ -41,6 +41,8 @@ struct AddonState {
   Napi::Reference<Napi::Array> keys;
   // /proc/self/status, kept open from this instance's first spawn for the read before each clone.
   core::StatusFile statusFile;
+  // /dev/null, kept open from this instance's first spawn that ignores one of 0-2.
+  core::NullDevice nullDevice;
 };
 
 AddonState& State(Napi::Env env);

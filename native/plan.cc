@@ -119,6 +119,7 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   plan.pdeathsig = static_cast<int>(reader.IntegerField(Key::kPdeathsig, 0, 64, true, 0));
   plan.cgroupFd = static_cast<int>(reader.IntegerField(Key::kCgroupFd, -1, INT32_MAX, true, -1));
   plan.statusFile = &State(env).statusFile;
+  plan.nullDevice = &State(env).nullDevice;
   return plan;
 }
 

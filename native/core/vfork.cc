@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ struct ChildContext {
   const char** shellArgv;  // ["/bin/sh", <candidate, written by the child>, argv[1]..., NULL]
   int* sources;            // per target fd: the fd to place there, or -1 (scratch, child-owned)
   int targetCount;
+  int nullDevice[2];       // kept /dev/null for an ignored 0 (read-only) and 1-2 (read-write); -1: open it
   pid_t parentPid;         // getpid() before the clone: the pdeathsig check compares getppid() with it
   uint64_t ignoredSignals; // SigIgn: bit n-1 for signal n
   bool handlersCleared;    // the clone had CLONE_CLEAR_SIGHAND: only ignoredSignals are left to reset
@@ -87,9 +89,9 @@ void ResetSignalDispositions(const ChildContext* context) {
 
 // libuv's uv__process_child_init, which child_process users get: sources that a lower dup2 would
 // clobber are moved above the stdio count first; then each target gets its source (FD_CLOEXEC cleared
-// when it already sits there), an ignored 0-2 gets /dev/null (0 read-only, 1-2 read-write), an ignored
-// 3+ is left as it is, and 0-2 lose O_NONBLOCK. Nothing above is closed: what Node and canfork open is
-// CLOEXEC, and libuv leaves the rest to the exec.
+// when it already sits there), an ignored 0-2 gets /dev/null (0 read-only, 1-2 read-write: the kept
+// descriptor's copy, else opened here), an ignored 3+ is left as it is, and 0-2 lose O_NONBLOCK. Nothing
+// above is closed: what Node and canfork open is CLOEXEC, and libuv leaves the rest to the exec.
 int ArrangeFds(ChildContext* context) {
   const int count = context->targetCount;
   for (int target = 0; target < count; target++) {
@@ -103,6 +105,12 @@ int ArrangeFds(ChildContext* context) {
     int source = context->sources[target];
     if (source < 0) {
       if (target > 2) continue;
+      // Kept above 2, so never a target here, and its flags were checked before the clone.
+      int kept = context->nullDevice[target == 0 ? 0 : 1];
+      if (kept >= 0) {
+        if (dup2(kept, target) < 0) return errno;
+        continue;
+      }
       close(target);
       int devNull = open("/dev/null", target == 0 ? O_RDONLY : O_RDWR);
       if (devNull < 0) return errno;
@@ -354,6 +362,39 @@ bool StatusFile::ReadIgnoredSignals(uint64_t* ignored) {
   return false;
 }
 
+NullDevice::~NullDevice() {
+  for (const Kept& kept : kept_) {
+    if (kept.fd >= 0) close(kept.fd);
+  }
+}
+
+int NullDevice::Descriptor(bool readWrite) {
+  Kept& kept = kept_[readWrite];
+  const int accessMode = readWrite ? O_RDWR : O_RDONLY;
+  if (kept.fd >= 0) {
+    struct stat status;
+    int flags = fstat(kept.fd, &status) == 0 && status.st_dev == kept.device && status.st_ino == kept.inode ? fcntl(kept.fd, F_GETFL) : -1;
+    if (flags >= 0 && (flags & O_ACCMODE) == accessMode) {
+      if (flags != kept.flags) fcntl(kept.fd, F_SETFL, kept.flags);  // a child's F_SETFL on the shared description
+      return kept.fd;
+    }
+    kept.fd = -1;  // the number is not ours any more: not ours to close either
+  }
+  int fd = RetryOnEintr([&] { return open("/dev/null", accessMode | O_CLOEXEC); });
+  if (fd >= 0 && fd <= 2) {  // a process started without its 0-2: keep them free, and never a child's target
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    fd = moved;
+  }
+  struct stat status;
+  if (fd < 0 || fstat(fd, &status) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  kept = {fd, fcntl(fd, F_GETFL), status.st_dev, status.st_ino};
+  return fd;
+}
+
 pid_t WaitExactly(pid_t pid, int* status, int options) {
   if (pid <= 0) return -EINVAL;
   pid_t result = RetryOnEintr([&] { return waitpid(pid, status, options); });
@@ -407,7 +448,12 @@ SpawnOutcome SpawnChild(const SpawnPlan& plan) {
 
   // getpid() only for the pdeathsig check: a system call less per spawn.
   ChildContext context = {&plan, plan.argv.data(), plan.inheritEnvironment ? environ : plan.envp.data(), shellArgv.data(),
-                          sources.data(), static_cast<int>(count), plan.pdeathsig != 0 ? getpid() : 0, 0, false, 0};
+                          sources.data(), static_cast<int>(count), {-1, -1}, plan.pdeathsig != 0 ? getpid() : 0, 0, false, 0};
+  if (plan.nullDevice != nullptr) {
+    auto ignored = [&](size_t target) { return target < count && plan.stdio[target] == kStdioIgnore; };
+    if (ignored(0)) context.nullDevice[0] = plan.nullDevice->Descriptor(false);
+    if (ignored(1) || ignored(2)) context.nullDevice[1] = plan.nullDevice->Descriptor(true);
+  }
   // Every signal blocked across the clone, glibc's internal ones too (sigfillset leaves those out):
   // no handler may run in the child before it has reset them.
   sigset_t allSignals, previousMask;

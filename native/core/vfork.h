@@ -37,6 +37,37 @@ class StatusFile {
   unsigned forkGeneration_ = 0;
 };
 
+// /dev/null kept open by its owner (an addon instance) for the children's ignored 0-2: a dup2 in the
+// child in place of the close and open per descriptor libuv's child makes while the caller is blocked.
+// One description read-only (for 0) and one read-write (for 1-2), as libuv opens them; the children
+// share them, which nothing reading or writing /dev/null can tell apart (it has no offset, no data).
+// Status flags a child set on its copy (O_NONBLOCK, O_APPEND) are put back before the next spawn. A
+// descriptor that no longer names the file it opened, with the access mode it opened (closed and its
+// number reused behind our back), is left alone and /dev/null opened afresh. Used by one thread at a
+// time; the descriptors (O_CLOEXEC, above 2) close with it.
+class NullDevice {
+ public:
+  NullDevice() = default;
+  ~NullDevice();
+  NullDevice(const NullDevice&) = delete;
+  NullDevice& operator=(const NullDevice&) = delete;
+
+  // The checked descriptor for an ignored fd 0 (readWrite false) or 1-2 (true); -1 when /dev/null
+  // cannot be opened (the child then opens it itself and reports why).
+  int Descriptor(bool readWrite);
+  // The kept descriptor, or -1: for the tests that change or replace it behind its back.
+  int descriptor(bool readWrite) const { return kept_[readWrite].fd; }
+
+ private:
+  struct Kept {
+    int fd = -1;
+    int flags = 0;  // F_GETFL as opened
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+  Kept kept_[2];
+};
+
 // Everything the child needs, as data owned by the parent, its string lists already the pointer arrays
 // execve takes: the child needs no malloc and no lock.
 struct SpawnPlan {
@@ -63,6 +94,8 @@ struct SpawnPlan {
   bool makePidfd = true;
   // Borrowed; null: /proc/self/status is opened and closed for this spawn alone.
   StatusFile* statusFile = nullptr;
+  // Borrowed; null: the child opens /dev/null for each ignored 0-2, as libuv's does.
+  NullDevice* nullDevice = nullptr;
 };
 
 struct SpawnOutcome {

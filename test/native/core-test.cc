@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -372,6 +373,57 @@ void TestKeptStatusFile() {
   CheckEqual(seen, none + none + (CANFORK_HAS_CLONE3_TRAMPOLINE ? "kept\n" : "not kept\n") + none + none, "a kept /proc/self/status: fresh after a disposition change, a fork, a replaced descriptor");
 }
 
+// What a child with 0-2 ignored finds there: each fd's target and its flags, one line each.
+std::string IgnoredStdio(NullDevice* nullDevice) {
+  SpawnPlan plan = Plan({"/bin/sh", "-c", "r=$(for fd in 0 1 2; do readlink /proc/$$/fd/$fd; grep ^flags: /proc/$$/fdinfo/$fd | cut -f2; done); echo \"$r\" >&3"});
+  plan.stdio = {kStdioIgnore, kStdioIgnore, kStdioIgnore, kStdioPipe};
+  plan.nullDevice = nullDevice;
+  SyncResult run = RunSync(plan, SyncOptions());
+  if (run.spawnError != 0) return "spawn failed: " + std::to_string(run.spawnError);
+  std::string seen = run.output[3];
+  std::replace(seen.begin(), seen.end(), '\n', ' ');
+  return seen;
+}
+
+// A kept NullDevice gives the children what a /dev/null opened in each child gives (libuv's way): after
+// a child's F_SETFL on the shared description (done here on the kept descriptor), and after the kept
+// number was closed and reused for another file, which stays open and untouched. Kept above 0-2 when this
+// process has none of them open.
+void TestKeptNullDevice(const std::string& scratch) {
+  const std::string fresh = IgnoredStdio(nullptr);
+  Check(fresh.find("/dev/null ") == 0, "ignored 0-2 without a kept /dev/null: " + fresh);
+  NullDevice nullDevice;
+  CheckEqual(IgnoredStdio(&nullDevice), fresh, "kept /dev/null: the same 0-2");
+  int readOnly = nullDevice.descriptor(false), readWrite = nullDevice.descriptor(true);
+  Check(readOnly > 2 && readWrite > 2, "kept /dev/null: two descriptors above 2");
+  CheckEqual(IgnoredStdio(&nullDevice), fresh, "kept /dev/null: the same 0-2 again");
+  Check(nullDevice.descriptor(false) == readOnly && nullDevice.descriptor(true) == readWrite, "kept /dev/null: reused, not reopened");
+
+  fcntl(readWrite, F_SETFL, O_NONBLOCK | O_APPEND);
+  fcntl(readOnly, F_SETFL, O_NONBLOCK);
+  CheckEqual(IgnoredStdio(&nullDevice), fresh, "kept /dev/null: status flags a child set are put back");
+  CheckEqual(nullDevice.descriptor(true), readWrite, "kept /dev/null: still the same descriptor");
+
+  std::string path = scratch + "/not-null";
+  int other = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  bool replaced = other >= 0 && dup3(other, readWrite, O_CLOEXEC) == readWrite;
+  if (other >= 0) close(other);
+  CheckEqual(IgnoredStdio(&nullDevice), fresh, std::string(replaced ? "" : "(not replaced) ") + "kept /dev/null replaced behind its back: /dev/null again");
+  char target[256] = {};
+  Check(readlink(("/proc/self/fd/" + std::to_string(readWrite)).c_str(), target, sizeof(target) - 1) > 0 && path == target,
+        "kept /dev/null replaced behind its back: the other file left open");
+  Check(nullDevice.descriptor(true) > 2 && nullDevice.descriptor(true) != readWrite, "kept /dev/null replaced behind its back: opened afresh");
+  close(readWrite);
+
+  std::string withoutStdio = InForkedCopy([] {
+    for (int fd = 0; fd <= 2; fd++) close(fd);
+    NullDevice unopened;
+    int kept = unopened.Descriptor(false);
+    return std::to_string(kept > 2) + std::to_string(fcntl(0, F_GETFD) == -1);
+  });
+  CheckEqual(withoutStdio, std::string("11"), "kept /dev/null with 0-2 closed: kept above 2, 0 left closed");
+}
+
 }  // namespace
 
 int main() {
@@ -388,6 +440,7 @@ int main() {
   TestCgroupRefused();
   TestSignalDispositions();
   TestKeptStatusFile();
+  TestKeptNullDevice(scratch);
   CheckEqual(Children(), std::string(), "no child left behind");
   std::system(("rm -rf " + scratch).c_str());
   std::printf("%s: %d failed\n", failures == 0 ? "core-test passed" : "core-test FAILED", failures);
