@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -26,6 +25,7 @@
 
 #include "addon.h"
 #include "core/eintr.h"
+#include "core/known-fd.h"
 #include "core/vfork.h"
 #include "plan.h"
 
@@ -38,14 +38,6 @@ struct ExitWatch {
   bool referenced;  // keeps the loop alive (ChildProcess.ref/unref)
   napi_ref callback;
   napi_async_context asyncContext;
-};
-
-// A pipe end spawn handed to JavaScript, known by its inode so that a later fd with the same number is
-// never mistaken for it.
-struct HandedFd {
-  int fd;
-  dev_t device;
-  ino_t inode;
 };
 
 // The live watches of one addon instance. Not freed with AddonState: the poll's close callback may still be
@@ -64,7 +56,7 @@ struct ExitWatchers {
   std::unordered_map<pid_t, int> awaitingWatch;
   // Pipe ends of children whose exit has not been seen yet. JavaScript wraps them in sockets right after
   // spawn; a worker terminated before it did would leak them (see TearDown).
-  std::unordered_map<pid_t, std::vector<HandedFd>> handedFds;
+  std::unordered_map<pid_t, std::vector<core::KnownFd>> handedFds;
   uint32_t nextId = 1;
   bool tearingDown = false;
   napi_async_cleanup_hook_handle cleanupHandle = nullptr;
@@ -309,11 +301,8 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
   // Node has closed every handle JavaScript wrapped before it runs cleanup hooks (Environment::RunCleanup
   // closes handles first), so a pipe end still open with its own inode was never wrapped: close it.
   for (auto& [pid, fds] : owner->handedFds) {
-    for (const HandedFd& handed : fds) {
-      struct stat now;
-      if (fstat(handed.fd, &now) == 0 && now.st_dev == handed.device && now.st_ino == handed.inode) {
-        close(handed.fd);
-      }
+    for (const core::KnownFd& handed : fds) {
+      if (handed.NamesSameFile()) close(handed.fd);
     }
   }
   owner->handedFds.clear();
@@ -335,10 +324,10 @@ void TearDown(napi_async_cleanup_hook_handle handle, void* data) {
 void AwaitWatch(Napi::Env env, pid_t pid, int pidfd, const std::vector<int>& parentFds) {
   ExitWatchers& owner = Watchers(env);
   owner.awaitingWatch[pid] = pidfd;
-  std::vector<HandedFd> handed;
+  std::vector<core::KnownFd> handed;
   for (int fd : parentFds) {
-    struct stat status;
-    if (fd >= 0 && fstat(fd, &status) == 0) handed.push_back({fd, status.st_dev, status.st_ino});
+    core::KnownFd known = core::KnownFd::Of(fd);
+    if (known.fd >= 0) handed.push_back(known);
   }
   if (!handed.empty()) owner.handedFds[pid] = std::move(handed);
 }

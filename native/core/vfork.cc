@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -364,21 +363,20 @@ bool StatusFile::ReadIgnoredSignals(uint64_t* ignored) {
 
 NullDevice::~NullDevice() {
   for (const Kept& kept : kept_) {
-    if (kept.fd >= 0) close(kept.fd);
+    if (kept.file.fd >= 0) close(kept.file.fd);
   }
 }
 
 int NullDevice::Descriptor(bool readWrite) {
   Kept& kept = kept_[readWrite];
   const int accessMode = readWrite ? O_RDWR : O_RDONLY;
-  if (kept.fd >= 0) {
-    struct stat status;
-    int flags = fstat(kept.fd, &status) == 0 && status.st_dev == kept.device && status.st_ino == kept.inode ? fcntl(kept.fd, F_GETFL) : -1;
+  if (kept.file.fd >= 0) {
+    int flags = kept.file.NamesSameFile() ? fcntl(kept.file.fd, F_GETFL) : -1;
     if (flags >= 0 && (flags & O_ACCMODE) == accessMode) {
-      if (flags != kept.flags) fcntl(kept.fd, F_SETFL, kept.flags);  // a child's F_SETFL on the shared description
-      return kept.fd;
+      if (flags != kept.flags) fcntl(kept.file.fd, F_SETFL, kept.flags);  // a child's F_SETFL on the shared description
+      return kept.file.fd;
     }
-    kept.fd = -1;  // the number is not ours any more: not ours to close either
+    kept.file = {};  // the number is not ours any more: not ours to close either
   }
   int fd = RetryOnEintr([&] { return open("/dev/null", accessMode | O_CLOEXEC); });
   if (fd >= 0 && fd <= 2) {  // a process started without its 0-2: keep them free, and never a child's target
@@ -386,12 +384,12 @@ int NullDevice::Descriptor(bool readWrite) {
     close(fd);
     fd = moved;
   }
-  struct stat status;
-  if (fd < 0 || fstat(fd, &status) != 0) {
+  kept.file = KnownFd::Of(fd);
+  if (kept.file.fd < 0) {
     if (fd >= 0) close(fd);
     return -1;
   }
-  kept = {fd, fcntl(fd, F_GETFL), status.st_dev, status.st_ino};
+  kept.flags = fcntl(fd, F_GETFL);
   return fd;
 }
 

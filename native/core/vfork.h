@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "constants.h"
+#include "known-fd.h"
 #include "string-list.h"
 
 namespace canfork::core {
@@ -56,14 +57,12 @@ class NullDevice {
   // cannot be opened (the child then opens it itself and reports why).
   int Descriptor(bool readWrite);
   // The kept descriptor, or -1: for the tests that change or replace it behind its back.
-  int descriptor(bool readWrite) const { return kept_[readWrite].fd; }
+  int descriptor(bool readWrite) const { return kept_[readWrite].file.fd; }
 
  private:
   struct Kept {
-    int fd = -1;
+    KnownFd file;
     int flags = 0;  // F_GETFL as opened
-    dev_t device = 0;
-    ino_t inode = 0;
   };
   Kept kept_[2];
 };
