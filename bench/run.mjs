@@ -26,10 +26,8 @@ const settings = quick
     inFlight: 8, throughputMs: 300, memoryChildren: 50 }
   : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], passes: 3, spawnBudgetMs: 3000, rounds: 6, microTimeMs: 1000, cSpawns: 3600, cRounds: 21,
     inFlight: 8, throughputMs: 2000, memoryChildren: 200 };
-// cSpawns: about as many as each Node spawner gets in its budget, so that the C floor's p99 is a figure of the
-// same weight. Its tail is this machine's, not the spawner's: taking turns with canfork's spawn 600 at a time, as
-// many of C's spawn calls as canfork's took over 0.5 ms (63 and 60 of 4800); with 300 samples the p99 was their
-// third slowest, and the canfork ÷ C p99 ratio moved between 1.28 and 2.49 from one level to the next.
+// cSpawns: about as many as each Node spawner gets in its budget, so that the C floor's median and p99 carry the
+// same weight as theirs (with 300, its p99 was its third slowest spawn).
 // canfork/register's require entry (package.json "exports"): measured once it is built.
 const registerBuilt = existsSync(path.join(benchDir, '..', 'dist', 'register-require.js'));
 // How long one measuring process may take: writing 8 GiB page by page takes seconds on a quiet machine and
