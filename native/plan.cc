@@ -118,7 +118,7 @@ core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
   }
   plan.pdeathsig = static_cast<int>(reader.IntegerField(Key::kPdeathsig, 0, 64, true, 0));
   plan.cgroupFd = static_cast<int>(reader.IntegerField(Key::kCgroupFd, -1, INT32_MAX, true, -1));
-  plan.statusFile = &State(env).statusFile;
+  plan.statFile = &State(env).statFile;
   plan.nullDevice = &State(env).nullDevice;
   return plan;
 }

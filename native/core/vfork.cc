@@ -39,6 +39,10 @@
 namespace canfork::core {
 namespace {
 
+// libuv's child resets signals 1-31 ("uv_kill() restricts signals to 1-31"); 32 is the kernel's first
+// real-time signal.
+constexpr int kFirstRealTimeSignal = 32;
+
 // Enough for the child's few frames (sigaction, prlimit, execve); the kernel builds the new stack.
 constexpr size_t kChildStackBytes = 64 * 1024;
 
@@ -53,7 +57,7 @@ struct ChildContext {
   int targetCount;
   int nullDevice[2];       // kept /dev/null for an ignored 0 (read-only) and 1-2 (read-write); -1: open it
   pid_t parentPid;         // getpid() before the clone: the pdeathsig check compares getppid() with it
-  uint64_t ignoredSignals; // SigIgn: bit n-1 for signal n
+  uint64_t ignoredSignals; // of signals 1-31: bit n-1 for signal n
   bool handlersCleared;    // the clone had CLONE_CLEAR_SIGHAND: only ignoredSignals are left to reset
   volatile int errnum;
 };
@@ -63,14 +67,14 @@ struct ChildContext {
   _exit(127);
 }
 
-// Every caught handler would run Node's code on the parent's memory: reset to SIG_DFL. Ignored signals
-// too, real-time ones included (exec keeps SIG_IGN): the child starts with default dispositions, not
-// with whatever Node or the host application chose to ignore (Node ignores SIGPIPE).
+// Every caught handler would run Node's code on the parent's memory: reset to SIG_DFL. Then, as libuv's
+// child (uv__process_child_init) does for child_process, signals 1-31 the parent ignores are reset too
+// (exec keeps SIG_IGN; Node ignores SIGPIPE and SIGXFSZ), and an ignored real-time signal stays ignored.
 void ResetSignalDispositions(const ChildContext* context) {
   struct sigaction defaultAction = {};
   defaultAction.sa_handler = SIG_DFL;
   if (context->handlersCleared) {
-    for (int signum = 1; signum <= 64; signum++) {
+    for (int signum = 1; signum < kFirstRealTimeSignal; signum++) {
       if ((context->ignoredSignals >> (signum - 1) & 1) != 0) sigaction(signum, &defaultAction, nullptr);
     }
     return;
@@ -82,6 +86,7 @@ void ResetSignalDispositions(const ChildContext* context) {
     // glibc refuses its internal SIGCANCEL/SIGSETXID with EINVAL: those stay as they are.
     if (sigaction(signum, nullptr, &current) != 0) continue;
     if (current.sa_handler == SIG_DFL) continue;
+    if (current.sa_handler == SIG_IGN && signum >= kFirstRealTimeSignal) continue;
     sigaction(signum, &defaultAction, nullptr);
   }
 }
@@ -188,50 +193,37 @@ int ChildMain(void* argument) {
   ChildFail(context, ExecCandidates(context));
 }
 
-// What a read of a status file gave.
-enum class StatusRead { kFound, kFailed, kNotOurs };
+// What a read of a stat file gave.
+enum class StatRead { kFound, kFailed, kNotOurs };
 
-// SigIgn of /proc/self/status (shared by all threads): one file read in place of the child's sigaction
-// query per signal (62 system calls while this thread waits). A disposition changed by another thread
-// between this read and the clone is a race any spawn has; a handler installed meanwhile is still reset,
-// by the kernel. Read from the start with pread (the descriptor is kept between spawns); the file must
-// show `tgid`, else the number is some other file's now.
-StatusRead ReadSigIgn(int fd, pid_t tgid, uint64_t* ignored) {
-  static constexpr char kKey[] = "\nSigIgn:\t";
-  constexpr size_t kKeyBytes = sizeof(kKey) - 1, kHexDigits = 16;
+// The sigignore field of /proc/self/stat (the 33rd; one value for all threads): one file read in place of
+// the child's sigaction query per signal (62 system calls while this thread waits). It holds signals 1-31,
+// the ones the child resets. A disposition changed by another thread between this read and the clone is a
+// race any spawn has; a handler installed meanwhile is still reset, by the kernel. Read from the start with
+// pread (the descriptor is kept between spawns); the file must show `tgid` first, else the number is some
+// other file's now. /proc/self/status, whose SigIgn holds all 64, renders some 50 lines: twice the time.
+StatRead ReadSigIgnore(int fd, pid_t tgid, uint64_t* ignored) {
+  constexpr int kSigIgnoreField = 33;
+  // Under 1 KiB: the name is at most 64 bytes, the rest some 50 numbers.
   char buffer[4096];
-  size_t kept = 0;
-  off_t offset = 0;
-  for (;;) {
-    ssize_t got = RetryOnEintr([&] { return pread(fd, buffer + kept, sizeof(buffer) - kept, offset); });
-    if (got < 0 && errno == EBADF) return StatusRead::kNotOurs;
-    if (got <= 0) return StatusRead::kFailed;
-    if (offset == 0) {
-      // "Tgid:" is on the fourth line, well inside the first read.
-      static constexpr char kTgid[] = "\nTgid:\t";
-      const char* line = static_cast<const char*>(memmem(buffer, static_cast<size_t>(got), kTgid, sizeof(kTgid) - 1));
-      char* end = nullptr;
-      if (line == nullptr || strtol(line + sizeof(kTgid) - 1, &end, 10) != tgid || *end != '\n') return StatusRead::kNotOurs;
-    }
-    offset += got;
-    size_t length = kept + static_cast<size_t>(got);
-    const char* key = static_cast<const char*>(memmem(buffer, length, kKey, kKeyBytes));
-    if (key != nullptr && key + kKeyBytes + kHexDigits < buffer + length) {
-      // 16 hex digits, then the line's end (the buffer holds at least one byte past them)
-      char digits[kHexDigits + 1] = {};
-      memcpy(digits, key + kKeyBytes, kHexDigits);
-      char* end = nullptr;
-      *ignored = strtoull(digits, &end, 16);
-      return end == digits + kHexDigits && key[kKeyBytes + kHexDigits] == '\n' ? StatusRead::kFound : StatusRead::kFailed;
-    }
-    // Keep what may be the start of the line (a key cut by the end of this read) for the next read.
-    size_t keepFrom = key != nullptr ? static_cast<size_t>(key - buffer) : length - std::min(length, kKeyBytes + kHexDigits);
-    memmove(buffer, buffer + keepFrom, length - keepFrom);
-    kept = length - keepFrom;
+  ssize_t got = RetryOnEintr([&] { return pread(fd, buffer, sizeof(buffer) - 1, 0); });
+  if (got < 0 && errno == EBADF) return StatRead::kNotOurs;
+  if (got <= 0 || got == static_cast<ssize_t>(sizeof(buffer) - 1)) return StatRead::kFailed;
+  buffer[got] = '\0';
+  char* end = nullptr;
+  if (strtol(buffer, &end, 10) != tgid || *end != ' ') return StatRead::kNotOurs;
+  // The name, in parentheses, may hold ") " itself: the fields go on after the last ')'.
+  const char* field = static_cast<const char*>(memrchr(buffer, ')', static_cast<size_t>(got)));
+  for (int number = 3; field != nullptr && number <= kSigIgnoreField; number++) {
+    field = strchr(field, ' ');
+    if (field != nullptr) field++;
   }
+  if (field == nullptr || *field < '0' || *field > '9') return StatRead::kFailed;
+  *ignored = strtoull(field, &end, 10);
+  return *end == ' ' && *ignored < (uint64_t{1} << (kFirstRealTimeSignal - 1)) ? StatRead::kFound : StatRead::kFailed;
 }
 
-// Counts the fork()s this process made, in the child: a StatusFile opened before one describes the parent.
+// Counts the fork()s this process made, in the child: a StatFile opened before one describes the parent.
 std::atomic<unsigned> forkGeneration{0};
 
 void CountForksOnce() {
@@ -280,9 +272,9 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
 #if CANFORK_HAS_CLONE3_TRAMPOLINE
   // clone3 with CLONE_CLEAR_SIGHAND (5.5): the kernel resets every handler in the child, so the child
   // resets only the ignored signals, known from one read, instead of asking about each signal.
-  StatusFile ownStatusFile;  // for a plan without a kept one: opened and closed for this spawn
-  StatusFile& statusFile = context->plan->statusFile != nullptr ? *context->plan->statusFile : ownStatusFile;
-  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && statusFile.ReadIgnoredSignals(&context->ignoredSignals);
+  StatFile ownStatFile;  // for a plan without a kept one: opened and closed for this spawn
+  StatFile& statFile = context->plan->statFile != nullptr ? *context->plan->statFile : ownStatFile;
+  bool clearHandlers = !clearSighandRefused.load(std::memory_order_relaxed) && statFile.ReadIgnoredSignals(&context->ignoredSignals);
   if (cgroupFd >= 0 || clearHandlers) {
     struct clone_args args = {};
     args.flags = CLONE_VM | CLONE_VFORK;
@@ -327,11 +319,11 @@ __attribute__((noinline)) pid_t CloneChild(ChildContext* context, int cgroupFd, 
 
 }  // namespace
 
-StatusFile::~StatusFile() {
+StatFile::~StatFile() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool StatusFile::ReadIgnoredSignals(uint64_t* ignored) {
+bool StatFile::ReadIgnoredSignals(uint64_t* ignored) {
   unsigned generation = forkGeneration.load(std::memory_order_relaxed);
   if (fd_ >= 0 && forkGeneration_ != generation) {  // inherited through fork(): ours, but the parent's file
     close(fd_);
@@ -341,18 +333,18 @@ bool StatusFile::ReadIgnoredSignals(uint64_t* ignored) {
   for (int attempt = 0; attempt < 2; attempt++) {
     if (fd_ < 0) {
       CountForksOnce();
-      fd_ = RetryOnEintr([] { return open("/proc/self/status", O_RDONLY | O_CLOEXEC); });
+      fd_ = RetryOnEintr([] { return open("/proc/self/stat", O_RDONLY | O_CLOEXEC); });
       if (fd_ < 0) return false;
       tgid_ = getpid();
       forkGeneration_ = generation;
     }
-    switch (ReadSigIgn(fd_, tgid_, ignored)) {
-      case StatusRead::kFound:
+    switch (ReadSigIgnore(fd_, tgid_, ignored)) {
+      case StatRead::kFound:
         return true;
-      case StatusRead::kNotOurs:  // someone closed it: the number is not ours to close any more
+      case StatRead::kNotOurs:  // someone closed it: the number is not ours to close any more
         fd_ = -1;
         break;
-      case StatusRead::kFailed:
+      case StatRead::kFailed:
         close(fd_);
         fd_ = -1;
         break;
