@@ -158,22 +158,19 @@ function copyCoverageVariable(env: Record<string, unknown>, optionEnv: unknown):
 }
 
 // Without options.env on the main thread, the child's environment is this process's own, which the
-// native side reads from environ: an empty array marked here stands for it (what ChildProcess.prototype
-// .spawn adds for IPC is appended to it, see inheritedEnvironment).
-const inheritedEnvironments = new WeakSet<string[]>();
+// native side reads from environ: an empty array of this class stands for it (what ChildProcess.prototype
+// .spawn adds for IPC is appended to it, see environmentOf in plan.ts). A class, not a WeakSet of marked
+// arrays: a WeakSet gives each new array an identity hash in a runtime call, 1.4 µs per spawn here.
+class InheritedEnvironment extends Array<string> {}
 
 /** The envPairs of an environment the native side takes from environ, plus what was appended to it. */
 export function isInheritedEnvironment(envPairs: unknown): envPairs is string[] {
-  return inheritedEnvironments.has(envPairs as string[]);
+  return envPairs instanceof InheritedEnvironment;
 }
 
 /** `KEY=value` strings; keys from the prototype chain count too, as in Node. */
 export function envPairsOf(optionEnv: unknown): string[] {
-  if (!optionEnv && isMainThread) {
-    const marker: string[] = [];
-    inheritedEnvironments.add(marker);
-    return marker;
-  }
+  if (!optionEnv && isMainThread) return new InheritedEnvironment();
   return copyEnvironment(optionEnv);
 }
 
@@ -193,6 +190,22 @@ export function copyEnvironment(optionEnv: unknown): string[] {
 }
 
 const NormalizedFields = fieldsConstructor();
+
+// Node unshifts argv0 onto its copy of args. V8 runs unshift in its C++ runtime: 1.3-1.8 µs per spawn here,
+// its code cold after each child. For a plain array this builds the same array (holes kept) in JavaScript;
+// another kind of array (a subclass: slice made one of its class) keeps Node's unshift.
+function withArgv0(argv0: string, args: unknown[]): unknown[] {
+  if (Object.getPrototypeOf(args) !== Array.prototype) {
+    args.unshift(argv0);
+    return args;
+  }
+  const argv: unknown[] = [argv0];
+  for (let i = 0; i < args.length; i++) {
+    if (i in args) argv[i + 1] = args[i];
+    else argv.length = i + 2;
+  }
+  return argv;
+}
 
 /** child_process's normalizeSpawnArguments, on the running Node's rules. */
 export function normalizeSpawnArguments(file: unknown, args: unknown, options: unknown): NormalizedOptions {
@@ -233,7 +246,7 @@ export function normalizeSpawnArguments(file: unknown, args: unknown, options: u
     argList = ['-c', shellCommand(file, argList as string[])];
     command = typeof shell === 'string' ? shell : '/bin/sh';
   }
-  argList.unshift(typeof opts.argv0 === 'string' ? opts.argv0 : command);
+  argList = withArgv0(typeof opts.argv0 === 'string' ? opts.argv0 : command, argList);
   // Node returns { __proto__: null, ...options, args, cwd, ... }: the same keys in the same order as these
   // assignments to the copy, without copying it again (test/spawn/normalized-options.test.ts compares what
   // ChildProcess.prototype.spawn receives).

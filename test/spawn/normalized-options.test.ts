@@ -52,3 +52,22 @@ describe('the options ChildProcess.prototype.spawn receives', () => {
     expect(comparable(ours)).toEqual(comparable(node));
   });
 });
+
+describe('options.args, argv0 first', () => {
+  class Args extends Array<string> {}
+  // eslint-disable-next-line no-sparse-arrays
+  const sparse = ['a', , 'b'] as string[];
+  it.each([
+    ['a hole (kept a hole, not made undefined)', sparse],
+    ['a subclass of Array (its class kept)', Args.from(['a', 'b'])],
+    ['no args', []],
+  ])('are child_process.spawn\'s: %s', async (_name, args) => {
+    const ours = await optionsOf(() => spawn('true', args, { stdio: 'ignore' }));
+    const node = await optionsOf(() => childProcess.spawn('true', args, { stdio: 'ignore' }));
+    const [oursArgs, nodeArgs] = [ours.args, node.args] as string[][];
+    expect(Object.keys(oursArgs!)).toEqual(Object.keys(nodeArgs!));
+    expect(oursArgs).toStrictEqual(nodeArgs);
+    expect(Object.getPrototypeOf(oursArgs)).toBe(Object.getPrototypeOf(nodeArgs));
+    expect(oursArgs).not.toBe(args);
+  });
+});
