@@ -15,8 +15,7 @@ namespace {
 
 // In the order of enum class Key.
 constexpr std::array<const char*, static_cast<size_t>(Key::kCount)> kKeyNames = {
-    "candidates", "argv", "envp", "cwd", "stdio", "uid", "gid", "newSession", "newProcessGroup", "keepPipesOnExecError",
-    "rlimits", "pdeathsig", "cgroupFd", "pid", "error", "status", "output"};
+    "pid", "error", "status", "output"};
 
 void MakePropertyKeys(Napi::Env env, AddonState& state) {
   Napi::Array keys = Napi::Array::New(env, kKeyNames.size());

@@ -22,12 +22,9 @@ namespace canfork {
 
 struct ExitWatchers;  // native/exit-watch.cc
 
-// The property names the spawn paths read and write on every spawn. Given as C strings, each access
-// would make a new V8 string and look it up in the string table; these are made once per instance.
-enum class Key : uint8_t {
-  kCandidates, kArgv, kEnvp, kCwd, kStdio, kUid, kGid, kNewSession, kNewProcessGroup, kKeepPipesOnExecError, kRlimits,
-  kPdeathsig, kCgroupFd, kPid, kError, kStatus, kOutput, kCount
-};
+// The property names spawnSync writes on every run. Given as C strings, each access would make a new V8
+// string and look it up in the string table; these are made once per instance.
+enum class Key : uint8_t { kPid, kError, kStatus, kOutput, kCount };
 
 // Everything an addon instance (main thread or worker) owns. Set with SetInstanceData so that
 // each worker that loads the addon gets its own copy.

@@ -1,5 +1,6 @@
 // The JavaScript spawn plan, checked and copied into a core::SpawnPlan. src/spawn/ validates with
-// Node's ERR_* codes first; these checks only stop a direct caller of the binding.
+// Node's ERR_* codes first, src/binding.ts checks the types as it packs the plan; these checks only stop
+// a direct caller of the addon.
 #include "plan.h"
 
 #include <unistd.h>
@@ -10,45 +11,10 @@
 namespace canfork {
 namespace {
 
-// Reads the fields of one plan object, with the instance's key strings fetched once.
-class PlanReader {
- public:
-  PlanReader(Napi::Env env, Napi::Object plan) : env_(env), plan_(plan), keys_(env) {}
-
-  Napi::Value Field(Key key) const { return plan_.Get(keys_[key]); }
-
-  bool Flag(Key key) const { return Field(key).ToBoolean().Value(); }
-
-  Napi::Array ArrayField(Key key) const {
-    Napi::Value value = Field(key);
-    if (!value.IsArray()) throw Napi::TypeError::New(env_, FieldName(key) + " must be an array");
-    return value.As<Napi::Array>();
-  }
-
-  // An integer field in [min, max]; `fallback` when the field is undefined and optional.
-  int64_t IntegerField(Key key, int64_t min, int64_t max, bool optional, int64_t fallback) const {
-    Napi::Value value = Field(key);
-    if (optional && value.IsUndefined()) return fallback;
-    if (!value.IsNumber()) throw Napi::TypeError::New(env_, FieldName(key) + " must be a number");
-    double number = value.As<Napi::Number>().DoubleValue();
-    if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || std::floor(number) != number) {
-      throw Napi::RangeError::New(env_, FieldName(key) + " is out of range");
-    }
-    return static_cast<int64_t>(number);
-  }
-
-  std::string FieldName(Key key) const { return "plan." + keys_[key].Utf8Value(); }
-
- private:
-  Napi::Env env_;
-  Napi::Object plan_;
-  PropertyKeys keys_;
-};
-
-// A string list as src/spawn/plan.ts packs it: each entry followed by a NUL ("a\0b\0"), one string for
-// the whole list (an array cost N-API calls per entry). Copied once, as UTF-8, into the list's block.
-core::StringList StringListField(Napi::Env env, const PlanReader& reader, Key key, Napi::Value value) {
-  if (!value.IsString()) throw Napi::TypeError::New(env, reader.FieldName(key) + " must be a string");
+// A string list as src/binding.ts packs it: each entry followed by a NUL ("a\0b\0"), one string for the
+// whole list (an array cost N-API calls per entry). Copied once, as UTF-8, into the list's block.
+core::StringList StringListArg(Napi::Env env, Napi::Value value, const char* name) {
+  if (!value.IsString()) throw Napi::TypeError::New(env, std::string("plan.") + name + " must be a string");
   size_t length = 0;
   NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, value, nullptr, 0, &length), core::StringList());
   std::vector<char> block(length + 1);
@@ -56,14 +22,20 @@ core::StringList StringListField(Napi::Env env, const PlanReader& reader, Key ke
                        core::StringList());
   block.pop_back();  // the terminator napi writes; the list's own last NUL comes before it
   if (!block.empty() && block.back() != '\0') {
-    throw Napi::TypeError::New(env, reader.FieldName(key) + " must end with a NUL");
+    throw Napi::TypeError::New(env, std::string("plan.") + name + " must end with a NUL");
   }
   return core::StringList(std::move(block));
 }
 
-rlim_t LimitValue(Napi::Env env, Napi::Value value) {
-  if (!value.IsNumber()) throw Napi::TypeError::New(env, "plan.rlimits entries must be numbers");
-  double number = value.As<Napi::Number>().DoubleValue();
+// An integer in [min, max] from the plan's numbers.
+int64_t PlanInteger(Napi::Env env, double number, double min, double max, const char* name) {
+  if (!(number >= min && number <= max) || std::floor(number) != number) {
+    throw Napi::RangeError::New(env, std::string("plan.") + name + " is out of range");
+  }
+  return static_cast<int64_t>(number);
+}
+
+rlim_t LimitValue(Napi::Env env, double number) {
   if (number == INFINITY) return RLIM_INFINITY;
   if (!(number >= 0 && number <= kMaxSafeInteger)) throw Napi::RangeError::New(env, "bad limit");
   return static_cast<rlim_t>(number);
@@ -71,53 +43,55 @@ rlim_t LimitValue(Napi::Env env, Napi::Value value) {
 
 }  // namespace
 
-core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value) {
-  if (!value.IsObject()) throw Napi::TypeError::New(env, "plan must be an object");
-  PlanReader reader(env, value.As<Napi::Object>());
+core::SpawnPlan ReadSpawnPlan(const Napi::CallbackInfo& info, size_t first) {
+  Napi::Env env = info.Env();
   core::SpawnPlan plan;
-  plan.candidates = StringListField(env, reader, Key::kCandidates, reader.Field(Key::kCandidates));
-  plan.argv = StringListField(env, reader, Key::kArgv, reader.Field(Key::kArgv));
+  plan.candidates = StringListArg(env, info[first], "candidates");
+  plan.argv = StringListArg(env, info[first + 1], "argv");
   // envp null: this process's environment, environ itself (JavaScript passes null only on the main thread,
   // where process.env is environ), which saves building KEY=value strings in JavaScript and copying here.
-  Napi::Value envp = reader.Field(Key::kEnvp);
+  Napi::Value envp = info[first + 2];
   if (envp.IsNull()) {
     plan.inheritEnvironment = true;
   } else {
-    plan.envp = StringListField(env, reader, Key::kEnvp, envp);
+    plan.envp = StringListArg(env, envp, "envp");
   }
   if (plan.candidates.empty() || plan.argv.empty()) throw Napi::TypeError::New(env, "empty plan");
-  Napi::Value cwd = reader.Field(Key::kCwd);
+  Napi::Value cwd = info[first + 3];
   if (cwd.IsString()) {
     plan.cwd = cwd.As<Napi::String>().Utf8Value();
     plan.hasCwd = true;
   }
-  Napi::Array stdio = reader.ArrayField(Key::kStdio);
-  for (uint32_t i = 0; i < stdio.Length(); i++) {
-    Napi::Value spec = stdio.Get(i);
-    if (!spec.IsNumber()) throw Napi::TypeError::New(env, "plan.stdio entries must be numbers");
-    double number = spec.As<Napi::Number>().DoubleValue();
-    if (!(number >= core::kStdioIgnore && number <= INT32_MAX) || std::floor(number) != number) {
-      throw Napi::RangeError::New(env, "bad plan.stdio entry");
-    }
-    plan.stdio.push_back(static_cast<int>(number));
+  Napi::Value packed = info[first + 4];
+  if (!packed.IsTypedArray() || packed.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(env, "plan numbers must be a Float64Array");
   }
-  plan.uid = reader.IntegerField(Key::kUid, -1, 0xfffffffe, false, -1);
-  plan.gid = reader.IntegerField(Key::kGid, -1, 0xfffffffe, false, -1);
-  plan.newSession = reader.Flag(Key::kNewSession);
-  plan.newProcessGroup = reader.Flag(Key::kNewProcessGroup);
-  plan.keepPipesOnExecError = reader.Flag(Key::kKeepPipesOnExecError);
-  Napi::Array limits = reader.ArrayField(Key::kRlimits);  // flat [resource, soft, hard, ...]
-  if (limits.Length() % 3 != 0) throw Napi::RangeError::New(env, "plan.rlimits must hold triples");
-  for (uint32_t i = 0; i + 2 < limits.Length(); i += 3) {
-    Napi::Value resource = limits.Get(i);
-    if (!resource.IsNumber()) throw Napi::TypeError::New(env, "plan.rlimits entries must be numbers");
-    int number = resource.As<Napi::Number>().Int32Value();
-    if (number < 0 || number >= RLIM_NLIMITS) throw Napi::RangeError::New(env, "unknown resource in plan.rlimits");
-    plan.limitResources.push_back(number);
-    plan.limits.push_back({LimitValue(env, limits.Get(i + 1)), LimitValue(env, limits.Get(i + 2))});
+  Napi::Float64Array numbersArray = packed.As<Napi::Float64Array>();
+  const double* numbers = numbersArray.Data();
+  const size_t available = numbersArray.ElementLength();
+  if (available < core::kPlanHeaderLength) throw Napi::RangeError::New(env, "plan numbers are too short");
+  const size_t stdioCount = static_cast<size_t>(PlanInteger(env, numbers[core::kPlanStdioCount], 0, INT32_MAX, "stdio length"));
+  const size_t limitCount = static_cast<size_t>(PlanInteger(env, numbers[core::kPlanRlimitCount], 0, INT32_MAX, "rlimits length"));
+  if (available - core::kPlanHeaderLength < stdioCount + limitCount) throw Napi::RangeError::New(env, "plan numbers are too short");
+  if (limitCount % 3 != 0) throw Napi::RangeError::New(env, "plan.rlimits must hold triples");
+  const double* stdio = numbers + core::kPlanHeaderLength;
+  plan.stdio.reserve(stdioCount);
+  for (size_t i = 0; i < stdioCount; i++) {
+    plan.stdio.push_back(static_cast<int>(PlanInteger(env, stdio[i], core::kStdioIgnore, INT32_MAX, "stdio entry")));
   }
-  plan.pdeathsig = static_cast<int>(reader.IntegerField(Key::kPdeathsig, 0, 64, true, 0));
-  plan.cgroupFd = static_cast<int>(reader.IntegerField(Key::kCgroupFd, -1, INT32_MAX, true, -1));
+  plan.uid = PlanInteger(env, numbers[core::kPlanUid], -1, 0xfffffffe, "uid");
+  plan.gid = PlanInteger(env, numbers[core::kPlanGid], -1, 0xfffffffe, "gid");
+  const int64_t flags = PlanInteger(env, numbers[core::kPlanFlags], 0, 7, "flags");
+  plan.newSession = (flags & core::kPlanNewSession) != 0;
+  plan.newProcessGroup = (flags & core::kPlanNewProcessGroup) != 0;
+  plan.keepPipesOnExecError = (flags & core::kPlanKeepPipesOnExecError) != 0;
+  const double* limits = stdio + stdioCount;  // flat [resource, soft, hard, ...]
+  for (size_t i = 0; i + 2 < limitCount; i += 3) {
+    plan.limitResources.push_back(static_cast<int>(PlanInteger(env, limits[i], 0, RLIM_NLIMITS - 1, "rlimits resource")));
+    plan.limits.push_back({LimitValue(env, limits[i + 1]), LimitValue(env, limits[i + 2])});
+  }
+  plan.pdeathsig = static_cast<int>(PlanInteger(env, numbers[core::kPlanPdeathsig], 0, 64, "pdeathsig"));
+  plan.cgroupFd = static_cast<int>(PlanInteger(env, numbers[core::kPlanCgroupFd], -1, INT32_MAX, "cgroupFd"));
   plan.statFile = &State(env).statFile;
   plan.nullDevice = &State(env).nullDevice;
   return plan;

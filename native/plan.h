@@ -7,9 +7,11 @@
 
 namespace canfork {
 
-// plan: { candidates, argv, envp, cwd?, stdio, uid, gid, newSession, newProcessGroup, rlimits,
-//         pdeathsig?, cgroupFd? }. TypeError/RangeError for anything malformed.
-core::SpawnPlan ReadSpawnPlan(Napi::Env env, Napi::Value value);
+// The plan as src/binding.ts packs it, in info[first..first + 4]: candidates, argv, envp (null: environ),
+// cwd (a string, else none) and a Float64Array of its numbers (core::PlanSlot). Where a plan object's dozen
+// properties were read through N-API, 7 µs per spawn once a child had run, these are five arguments.
+// TypeError/RangeError for anything malformed.
+core::SpawnPlan ReadSpawnPlan(const Napi::CallbackInfo& info, size_t first);
 
 // waitpid's status word as [kind, value, coreDumped]; the kinds are native.constants.WAIT_*.
 Napi::Array WaitStatusToJs(Napi::Env env, int status);

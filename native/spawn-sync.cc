@@ -19,23 +19,24 @@ int64_t OptionalInteger(const Napi::CallbackInfo& info, size_t index, const char
   return static_cast<int64_t>(value);
 }
 
-// spawnSync(plan, input, timeoutMs, killSignal, killGroup, maxBuffer, forceKillAfterMs?, cgroupKillFd?)
+// spawnSync(candidates, argv, envp, cwd, numbers, input, timeoutMs, killSignal, killGroup, maxBuffer,
+//           forceKillAfterMs?, cgroupKillFd?), the plan as plan.h reads it
 //   -> a negative errno when nothing ran, else { pid, status: [kind, value, core], output, error }
 //      with error 0 or a negative errno (ETIMEDOUT, ENOBUFS, or a refused kill signal).
 Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::SpawnPlan plan = ReadSpawnPlan(env, info[0]);
+  core::SpawnPlan plan = ReadSpawnPlan(info, 0);
   core::SyncOptions options;
-  if (info[1].IsBuffer()) {
-    options.input = info[1].As<Napi::Buffer<uint8_t>>().Data();
-    options.inputLength = info[1].As<Napi::Buffer<uint8_t>>().Length();
+  if (info[5].IsBuffer()) {
+    options.input = info[5].As<Napi::Buffer<uint8_t>>().Data();
+    options.inputLength = info[5].As<Napi::Buffer<uint8_t>>().Length();
   }
-  options.timeoutMs = static_cast<int64_t>(NumberArg(info, 2, "timeoutMs"));
-  options.killSignal = static_cast<int>(NumberArg(info, 3, "killSignal"));
-  options.killGroup = BoolArg(info, 4, "killGroup");
-  options.maxBuffer = NumberArg(info, 5, "maxBuffer");
-  options.forceKillAfterMs = OptionalInteger(info, 6, "forceKillAfterMs", INT32_MAX);
-  options.cgroupKillFd = static_cast<int>(OptionalInteger(info, 7, "cgroupKillFd", INT32_MAX));
+  options.timeoutMs = static_cast<int64_t>(NumberArg(info, 6, "timeoutMs"));
+  options.killSignal = static_cast<int>(NumberArg(info, 7, "killSignal"));
+  options.killGroup = BoolArg(info, 8, "killGroup");
+  options.maxBuffer = NumberArg(info, 9, "maxBuffer");
+  options.forceKillAfterMs = OptionalInteger(info, 10, "forceKillAfterMs", INT32_MAX);
+  options.cgroupKillFd = static_cast<int>(OptionalInteger(info, 11, "cgroupKillFd", INT32_MAX));
 
   plan.makePidfd = !core::WaitsOnlyForExit(plan, options);
   core::SyncResult run = core::RunSync(plan, options);

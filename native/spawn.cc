@@ -10,17 +10,18 @@
 namespace canfork {
 namespace {
 
-// spawn(plan, out) -> pid, or a negative errno. `out`, an Int32Array of at least plan.stdio.length + 1,
+// spawn(candidates, argv, envp, cwd, numbers, out) -> pid, or a negative errno (the plan as plan.h reads it).
+// `out`, an Int32Array of at least plan.stdio.length + 1,
 // gets the pidfd at 0 and at 1 + fd the parent's end of a pipe for the child's fd, else -1: written into,
 // so that a spawn makes no JavaScript object. A negative errno leaves nothing open or running, except
 // after a failed exec with plan.keepPipesOnExecError: then the pipe ends in `out` are the caller's.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::SpawnPlan plan = ReadSpawnPlan(env, info[0]);
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+  core::SpawnPlan plan = ReadSpawnPlan(info, 0);
+  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     throw Napi::TypeError::New(env, "out must be an Int32Array");
   }
-  Napi::Int32Array out = info[1].As<Napi::Int32Array>();
+  Napi::Int32Array out = info[5].As<Napi::Int32Array>();
   if (out.ElementLength() < plan.stdio.size() + 1) throw Napi::RangeError::New(env, "out is shorter than plan.stdio + 1");
   int32_t* slots = out.Data();
   core::SpawnOutcome outcome = core::SpawnChild(plan);

@@ -27,6 +27,20 @@ export interface NativeConstants {
   readonly WAIT_CONTINUED: number;
   /** PID_MAX_LIMIT (include/linux/threads.h, 64-bit): no pid is larger. */
   readonly PID_MAX_LIMIT: number;
+  /** Where a plan's numbers go in the Float64Array the addon's spawn reads (native/core/constants.h PlanSlot). */
+  readonly PLAN_UID: number;
+  readonly PLAN_GID: number;
+  readonly PLAN_FLAGS: number;
+  readonly PLAN_PDEATHSIG: number;
+  readonly PLAN_CGROUP_FD: number;
+  readonly PLAN_STDIO_COUNT: number;
+  readonly PLAN_RLIMIT_COUNT: number;
+  /** The stdio entries start here, the rlimits follow them. */
+  readonly PLAN_HEADER_LENGTH: number;
+  /** Bits of PLAN_FLAGS. */
+  readonly PLAN_NEW_SESSION: number;
+  readonly PLAN_NEW_PROCESS_GROUP: number;
+  readonly PLAN_KEEP_PIPES_ON_EXEC_ERROR: number;
 }
 
 /** A range mapped by native.mmap; owned by the handle (unmapped by native.munmap or garbage collection). */
@@ -157,6 +171,19 @@ export interface NativeTaskTrialResult {
   pidMax: number;
 }
 
+/** A spawn plan as the addon takes it: its strings, and its numbers packed by packPlanNumbers. */
+type PackedPlan = [candidates: NativeStringList, argv: NativeStringList, envp: NativeStringList | null, cwd: unknown,
+  numbers: Float64Array];
+
+/** What the compiled addon exports: NativeBinding, but spawn and spawnSync take the plan packed. */
+interface NativeAddon extends Omit<NativeBinding, 'spawn' | 'spawnSync'> {
+  spawn(...args: [...PackedPlan, out: Int32Array]): number;
+  spawnSync(...args: [...PackedPlan, ...SpawnSyncTail]): NativeSpawnSyncResult;
+}
+
+type SpawnSyncTail = [input: Buffer | null, timeoutMs: number, killSignal: number, killGroup: boolean, maxBuffer: number,
+  forceKillAfterMs?: number, cgroupKillFd?: number];
+
 const packageRoot = path.resolve(__dirname, '..');
 
 /** One place the loader looked for the addon, and what happened there. */
@@ -199,7 +226,7 @@ function prebuildFiles(): string[] {
   return names.map((name) => path.join(directory, name));
 }
 
-function load(): NativeBinding {
+function load(): NativeAddon {
   const tried = (candidate: AddonCandidate): void => {
     attempts.push(candidate);
     if (process.env.CANFORK_DEBUG) process.stderr.write(`canfork: addon ${candidate.path}: ${candidate.loaded ? 'loaded' : candidate.reason}\n`);
@@ -209,7 +236,7 @@ function load(): NativeBinding {
     const file = path.resolve(override);
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- an addon path chosen at run time
-      const addon = require(file) as NativeBinding;
+      const addon = require(file) as NativeAddon;
       tried({ path: file, loaded: true });
       return addon;
     } catch (error) {
@@ -223,15 +250,15 @@ function load(): NativeBinding {
   // The prebuild first (what the package ships), then what was compiled here: an install whose prebuild
   // does not load compiles one, and it is found.
   const compiled = [['build', 'Release'], ['build', 'Debug'], ['build-cmake', 'Release']];
-  const candidates: Array<{ file: string; open: () => NativeBinding }> = [
+  const candidates: Array<{ file: string; open: () => NativeAddon }> = [
     ...prebuildFiles().map((file) => ({
       file,
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- prebuildify's layout, listed above
-      open: () => require(file) as NativeBinding,
+      open: () => require(file) as NativeAddon,
     })),
     ...compiled.map((parts) => ({
       file: path.join(packageRoot, ...parts, 'canfork.node'),
-      open: () => bindings({ bindings: 'canfork.node', module_root: packageRoot, try: [['module_root', ...parts, 'bindings']] }) as NativeBinding,
+      open: () => bindings({ bindings: 'canfork.node', module_root: packageRoot, try: [['module_root', ...parts, 'bindings']] }) as NativeAddon,
     })),
   ];
   for (const { file, open } of candidates) {
@@ -250,4 +277,65 @@ function load(): NativeBinding {
   ), { code: 'ERR_CANFORK_ADDON', candidates: addonLoadReport() });
 }
 
-export const native: NativeBinding = load();
+const addon = load();
+const { constants } = addon;
+
+// Where packPlanNumbers writes, grown for a longer plan: the addon copies it before anything else runs.
+let planNumbers = new Float64Array(constants.PLAN_HEADER_LENGTH + 8);
+
+function planNumber(plan: NativeSpawnPlan, name: 'uid' | 'gid' | 'pdeathsig' | 'cgroupFd', absent?: number): number {
+  const value = plan[name];
+  if (value === undefined && absent !== undefined) return absent;
+  if (typeof value !== 'number') throw new TypeError(`plan.${name} must be a number`);
+  return value;
+}
+
+function numberArray(plan: NativeSpawnPlan, name: 'stdio' | 'rlimits'): number[] {
+  const values = plan[name];
+  if (!Array.isArray(values)) throw new TypeError(`plan.${name} must be an array`);
+  for (const value of values) {
+    if (typeof value !== 'number') throw new TypeError(`plan.${name} entries must be numbers`);
+  }
+  return values;
+}
+
+// A plan's numbers in one Float64Array (native/core/constants.h PlanSlot): reading a dozen properties of
+// the plan object through N-API cost 7 µs per spawn once a child had run, a typed array crosses in one call.
+// Types are checked here; ranges and the strings natively.
+function packPlanNumbers(plan: NativeSpawnPlan): Float64Array {
+  if (typeof plan !== 'object' || plan === null) throw new TypeError('plan must be an object');
+  const stdio = numberArray(plan, 'stdio');
+  const rlimits = numberArray(plan, 'rlimits');
+  const uid = planNumber(plan, 'uid');
+  const gid = planNumber(plan, 'gid');
+  const pdeathsig = planNumber(plan, 'pdeathsig', 0);
+  const cgroupFd = planNumber(plan, 'cgroupFd', -1);
+  const flags = (plan.newSession ? constants.PLAN_NEW_SESSION : 0) | (plan.newProcessGroup ? constants.PLAN_NEW_PROCESS_GROUP : 0)
+    | (plan.keepPipesOnExecError ? constants.PLAN_KEEP_PIPES_ON_EXEC_ERROR : 0);
+  const header = constants.PLAN_HEADER_LENGTH;
+  if (planNumbers.length < header + stdio.length + rlimits.length) planNumbers = new Float64Array(header + stdio.length + rlimits.length);
+  const numbers = planNumbers;
+  numbers[constants.PLAN_UID] = uid;
+  numbers[constants.PLAN_GID] = gid;
+  numbers[constants.PLAN_FLAGS] = flags;
+  numbers[constants.PLAN_PDEATHSIG] = pdeathsig;
+  numbers[constants.PLAN_CGROUP_FD] = cgroupFd;
+  numbers[constants.PLAN_STDIO_COUNT] = stdio.length;
+  numbers[constants.PLAN_RLIMIT_COUNT] = rlimits.length;
+  for (let i = 0; i < stdio.length; i++) numbers[header + i] = stdio[i] as number;
+  for (let i = 0; i < rlimits.length; i++) numbers[header + stdio.length + i] = rlimits[i] as number;
+  return numbers;
+}
+
+export const native: NativeBinding = {
+  ...addon,
+  spawn(plan, out) {
+    const numbers = packPlanNumbers(plan);
+    return addon.spawn(plan.candidates, plan.argv, plan.envp, plan.cwd, numbers, out);
+  },
+  spawnSync(plan, input, timeoutMs, killSignal, killGroup, maxBuffer, forceKillAfterMs, cgroupKillFd) {
+    const numbers = packPlanNumbers(plan);
+    return addon.spawnSync(plan.candidates, plan.argv, plan.envp, plan.cwd, numbers, input, timeoutMs, killSignal, killGroup, maxBuffer,
+      forceKillAfterMs, cgroupKillFd);
+  },
+};

@@ -10,6 +10,14 @@ namespace canfork::core {
 constexpr int kStdioPipe = -1;    // a socketpair: the child gets one end, the parent keeps the other
 constexpr int kStdioIgnore = -2;  // /dev/null for 0-2 (0 read-only, 1-2 read-write), left alone above
 
+// The numbers of a spawn plan, packed by src/binding.ts into one Float64Array that native/plan.cc reads:
+// this header, then the plan's stdio entries, then its rlimits (flat [resource, soft, hard] triples).
+enum PlanSlot {
+  kPlanUid, kPlanGid, kPlanFlags, kPlanPdeathsig, kPlanCgroupFd, kPlanStdioCount, kPlanRlimitCount, kPlanHeaderLength
+};
+// The bits of kPlanFlags.
+enum PlanFlag { kPlanNewSession = 1, kPlanNewProcessGroup = 2, kPlanKeepPipesOnExecError = 4 };
+
 // What a waitpid status word says, in the order nix's WaitStatus names them.
 enum WaitKind { kWaitExited = 0, kWaitSignaled = 1, kWaitStopped = 2, kWaitContinued = 3 };
 

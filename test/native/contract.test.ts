@@ -28,10 +28,21 @@ describe('native.constants', () => {
   it('is frozen and holds what src/ reads', () => {
     expect(Object.isFrozen(native.constants)).toBe(true);
     expect(Object.keys(native.constants).sort()).toEqual([
-      'PID_MAX_LIMIT', 'STDIO_IGNORE', 'STDIO_PIPE', 'WAIT_CONTINUED', 'WAIT_EXITED', 'WAIT_SIGNALED', 'WAIT_STOPPED',
+      'PID_MAX_LIMIT', 'PLAN_CGROUP_FD', 'PLAN_FLAGS', 'PLAN_GID', 'PLAN_HEADER_LENGTH', 'PLAN_KEEP_PIPES_ON_EXEC_ERROR',
+      'PLAN_NEW_PROCESS_GROUP', 'PLAN_NEW_SESSION', 'PLAN_PDEATHSIG', 'PLAN_RLIMIT_COUNT', 'PLAN_STDIO_COUNT', 'PLAN_UID',
+      'STDIO_IGNORE', 'STDIO_PIPE', 'WAIT_CONTINUED', 'WAIT_EXITED', 'WAIT_SIGNALED', 'WAIT_STOPPED',
     ]);
     expect(STDIO_PIPE).toBe(native.constants.STDIO_PIPE);
     expect(STDIO_IGNORE).toBe(native.constants.STDIO_IGNORE);
+  });
+
+  it('lays a plan\'s numbers out in distinct slots before the header\'s end, with one bit per flag', () => {
+    const { PLAN_UID, PLAN_GID, PLAN_FLAGS, PLAN_PDEATHSIG, PLAN_CGROUP_FD, PLAN_STDIO_COUNT, PLAN_RLIMIT_COUNT, PLAN_HEADER_LENGTH } = native.constants;
+    const slots = [PLAN_UID, PLAN_GID, PLAN_FLAGS, PLAN_PDEATHSIG, PLAN_CGROUP_FD, PLAN_STDIO_COUNT, PLAN_RLIMIT_COUNT];
+    expect([...slots].sort((a, b) => a - b)).toEqual(slots.map((_, index) => index));
+    expect(PLAN_HEADER_LENGTH).toBe(slots.length);
+    const { PLAN_NEW_SESSION, PLAN_NEW_PROCESS_GROUP, PLAN_KEEP_PIPES_ON_EXEC_ERROR } = native.constants;
+    expect(PLAN_NEW_SESSION | PLAN_NEW_PROCESS_GROUP | PLAN_KEEP_PIPES_ON_EXEC_ERROR).toBe(7);
   });
 
   it('the stdio markers do what they name: PIPE gives a socket, IGNORE /dev/null', () => {
@@ -214,6 +225,14 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
       .toThrow(TypeError);
     expect(() => native.spawn(plan(['/bin/true'], { argv: '/bin/true' as NativeStringList }), new Int32Array(4)))
       .toThrow(TypeError);
+    expect(() => native.spawn(null as unknown as NativeSpawnPlan, new Int32Array(4))).toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { uid: '0' as unknown as number }), new Int32Array(4))).toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { uid: 2 ** 32 }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true'], { stdio: ['1' as unknown as number] }), new Int32Array(4))).toThrow(TypeError);
+    expect(() => native.spawn(plan(['/bin/true'], { stdio: [-3] }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true'], { rlimits: [1, 2] }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true'], { rlimits: [99, 1, 1] }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawnSync(plan(['/bin/true'], { gid: 1.5 }), null, 0, 15, false, 1)).toThrow(RangeError);
     expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
     expect(() => native.signalWatched(1, 100)).toThrow(RangeError);
     expect(() => native.mountsChanged('3' as unknown as number)).toThrow(TypeError);
