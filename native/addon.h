@@ -36,8 +36,6 @@ struct AddonState {
   double* rlimitPairData = nullptr;
   // The strings of enum class Key, in its order (an array: Node-API before version 10 refers to objects only).
   Napi::Reference<Napi::Array> keys;
-  // /proc/self/stat, kept open from this instance's first spawn for the read before each clone.
-  core::StatFile statFile;
   // /dev/null, kept open from this instance's first spawn that ignores one of 0-2.
   core::NullDevice nullDevice;
 };

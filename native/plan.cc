@@ -92,7 +92,6 @@ core::SpawnPlan ReadSpawnPlan(const Napi::CallbackInfo& info, size_t first) {
   }
   plan.pdeathsig = static_cast<int>(PlanInteger(env, numbers[core::kPlanPdeathsig], 0, 64, "pdeathsig"));
   plan.cgroupFd = static_cast<int>(PlanInteger(env, numbers[core::kPlanCgroupFd], -1, INT32_MAX, "cgroupFd"));
-  plan.statFile = &State(env).statFile;
   plan.nullDevice = &State(env).nullDevice;
   return plan;
 }

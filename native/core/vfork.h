@@ -15,30 +15,6 @@
 
 namespace canfork::core {
 
-// /proc/self/stat kept open by its owner (an addon instance) for the read of the ignored signals before
-// each clone: one pread in place of open, read and close, while the caller is blocked. Used by one thread
-// at a time. Its descriptor (O_CLOEXEC) closes with it. A copy inherited through fork() is not read (it
-// describes the parent), nor a descriptor whose first field is not this process's pid (closed and reused
-// behind our back): the file is then opened afresh.
-class StatFile {
- public:
-  StatFile() = default;
-  ~StatFile();
-  StatFile(const StatFile&) = delete;
-  StatFile& operator=(const StatFile&) = delete;
-
-  // The ignored signals among 1-31 (sigignore), bit n-1 for signal n; false when /proc/self/stat cannot
-  // be read.
-  bool ReadIgnoredSignals(uint64_t* ignored);
-  // The kept descriptor, or -1: for the tests that replace it behind its back.
-  int descriptor() const { return fd_; }
-
- private:
-  int fd_ = -1;
-  pid_t tgid_ = 0;
-  unsigned forkGeneration_ = 0;
-};
-
 // /dev/null kept open by its owner (an addon instance) for the children's ignored 0-2: a dup2 in the
 // child in place of the close and open per descriptor libuv's child makes while the caller is blocked.
 // One description read-only (for 0) and one read-write (for 1-2), as libuv opens them; the children
@@ -92,8 +68,6 @@ struct SpawnPlan {
   // false: no pidfd is made (outcome.pidfd stays -1), for a caller that only waits for the pid (a spawnSync
   // with nothing to poll); a pidfd costs the kernel an inode and the caller a close.
   bool makePidfd = true;
-  // Borrowed; null: /proc/self/stat is opened and closed for this spawn alone.
-  StatFile* statFile = nullptr;
   // Borrowed; null: the child opens /dev/null for each ignored 0-2, as libuv's does.
   NullDevice* nullDevice = nullptr;
 };
