@@ -3,29 +3,12 @@
 
 #include <dlfcn.h>
 
-#include <array>
 #include <mutex>
 #include <string>
 
 namespace canfork {
 
 AddonState& State(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
-
-namespace {
-
-// In the order of enum class Key.
-constexpr std::array<const char*, static_cast<size_t>(Key::kCount)> kKeyNames = {
-    "pid", "error", "status", "output"};
-
-void MakePropertyKeys(Napi::Env env, AddonState& state) {
-  Napi::Array keys = Napi::Array::New(env, kKeyNames.size());
-  for (uint32_t i = 0; i < kKeyNames.size(); i++) keys.Set(i, Napi::String::New(env, kKeyNames[i]));
-  state.keys = Napi::Persistent(keys);
-}
-
-}  // namespace
-
-PropertyKeys::PropertyKeys(Napi::Env env) : keys_(State(env).keys.Value()) {}
 
 double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsNumber()) {
@@ -85,7 +68,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   PinLibrary();
   AddonState* state = new AddonState();
   env.SetInstanceData(state);
-  MakePropertyKeys(env, *state);
   InitConstants(env, exports);
   InitMmap(env, exports);
   InitRlimit(env, exports);

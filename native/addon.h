@@ -22,10 +22,6 @@ namespace canfork {
 
 struct ExitWatchers;  // native/exit-watch.cc
 
-// The property names spawnSync writes on every run. Given as C strings, each access would make a new V8
-// string and look it up in the string table; these are made once per instance.
-enum class Key : uint8_t { kPid, kError, kStatus, kOutput, kCount };
-
 // Everything an addon instance (main thread or worker) owns. Set with SetInstanceData so that
 // each worker that loads the addon gets its own copy.
 struct AddonState {
@@ -34,23 +30,14 @@ struct AddonState {
   // getrlimit/prlimit write [soft, hard] here rather than allocate an array per call (native/rlimit.cc).
   Napi::Reference<Napi::Float64Array> rlimitPair;
   double* rlimitPairData = nullptr;
-  // The strings of enum class Key, in its order (an array: Node-API before version 10 refers to objects only).
-  Napi::Reference<Napi::Array> keys;
+  // spawnSync writes [pid, kind, value, coreDumped, error] here rather than make a result object per run.
+  Napi::Reference<Napi::Float64Array> spawnSyncStatus;
+  double* spawnSyncStatusData = nullptr;
   // /dev/null, kept open from this instance's first spawn that ignores one of 0-2.
   core::NullDevice nullDevice;
 };
 
 AddonState& State(Napi::Env env);
-
-// The instance's property-name strings, fetched once for a call that reads or writes several.
-class PropertyKeys {
- public:
-  explicit PropertyKeys(Napi::Env env);
-  Napi::String operator[](Key key) const { return keys_.Get(static_cast<uint32_t>(key)).As<Napi::String>(); }
-
- private:
-  Napi::Array keys_;
-};
 
 // Number.MAX_SAFE_INTEGER: lengths and limits above it cannot cross from JavaScript exactly.
 constexpr double kMaxSafeInteger = 9007199254740991.0;

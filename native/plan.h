@@ -2,6 +2,8 @@
 // wait status out. The only place where the core's types meet N-API.
 #pragma once
 
+#include <array>
+
 #include "addon.h"
 #include "core/vfork.h"
 

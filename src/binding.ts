@@ -175,10 +175,15 @@ export interface NativeTaskTrialResult {
 type PackedPlan = [candidates: NativeStringList, argv: NativeStringList, envp: NativeStringList | null, cwd: unknown,
   numbers: Float64Array];
 
-/** What the compiled addon exports: NativeBinding, but spawn and spawnSync take the plan packed. */
+/**
+ * What the compiled addon exports: NativeBinding, but spawn and spawnSync take the plan packed, and
+ * spawnSync leaves [pid, kind, value, coreDumped, error] in spawnSyncStatus and returns only the output
+ * (null when no fd was a pipe to read).
+ */
 interface NativeAddon extends Omit<NativeBinding, 'spawn' | 'spawnSync'> {
   spawn(...args: [...PackedPlan, out: Int32Array]): number;
-  spawnSync(...args: [...PackedPlan, ...SpawnSyncTail]): NativeSpawnSyncResult;
+  spawnSync(...args: [...PackedPlan, ...SpawnSyncTail]): (Buffer | null)[] | null | NativeErrno;
+  readonly spawnSyncStatus: Float64Array;
 }
 
 type SpawnSyncTail = [input: Buffer | null, timeoutMs: number, killSignal: number, killGroup: boolean, maxBuffer: number,
@@ -335,7 +340,15 @@ export const native: NativeBinding = {
   },
   spawnSync(plan, input, timeoutMs, killSignal, killGroup, maxBuffer, forceKillAfterMs, cgroupKillFd) {
     const numbers = packPlanNumbers(plan);
-    return addon.spawnSync(plan.candidates, plan.argv, plan.envp, plan.cwd, numbers, input, timeoutMs, killSignal, killGroup, maxBuffer,
-      forceKillAfterMs, cgroupKillFd);
+    const output = addon.spawnSync(plan.candidates, plan.argv, plan.envp, plan.cwd, numbers, input, timeoutMs, killSignal, killGroup,
+      maxBuffer, forceKillAfterMs, cgroupKillFd);
+    if (typeof output === 'number') return output;
+    const status = addon.spawnSyncStatus;
+    return {
+      pid: status[0] as number,
+      status: [status[1] as number, status[2] as number, status[3] !== 0],
+      output: output ?? new Array<Buffer | null>(plan.stdio.length).fill(null),
+      error: status[4] as number,
+    };
   },
 };

@@ -45,6 +45,23 @@ describe('native.constants', () => {
     expect(PLAN_NEW_SESSION | PLAN_NEW_PROCESS_GROUP | PLAN_KEEP_PIPES_ON_EXEC_ERROR).toBe(7);
   });
 
+  it('spawnSync gives pid, status, output and error, also with no fd to read', () => {
+    const { WAIT_EXITED, WAIT_SIGNALED, STDIO_PIPE: pipe } = native.constants;
+    const exited = native.spawnSync(plan(['/bin/sh', '-c', 'exit 3']), null, 0, 15, false, 1 << 20);
+    if (typeof exited === 'number') throw new Error(`spawnSync: ${exited}`);
+    expect(exited.pid).toBeGreaterThan(0);
+    expect(exited).toEqual({ pid: exited.pid, status: [WAIT_EXITED, 3, false], output: [null, null, null], error: 0 });
+    const killed = native.spawnSync(plan(['/bin/sh', '-c', 'echo out; kill -9 $$'], { stdio: [STDIO_IGNORE, pipe] }), null, 0, 15, false, 1 << 20);
+    if (typeof killed === 'number') throw new Error(`spawnSync: ${killed}`);
+    expect(killed.pid).not.toBe(exited.pid);
+    expect(killed.status).toEqual([WAIT_SIGNALED, 9, false]);
+    expect(killed.output).toEqual([null, Buffer.from('out\n')]);
+    const timedOut = native.spawnSync(plan(['/bin/sleep', '5']), null, 50, 15, false, 1 << 20);
+    if (typeof timedOut === 'number') throw new Error(`spawnSync: ${timedOut}`);
+    expect(timedOut.status).toEqual([WAIT_SIGNALED, 15, false]);
+    expect(timedOut.error).toBe(-errno.ETIMEDOUT);
+  });
+
   it('the stdio markers do what they name: PIPE gives a socket, IGNORE /dev/null', () => {
     const { STDIO_PIPE: pipe, STDIO_IGNORE: ignore } = native.constants;
     const result = native.spawnSync(
