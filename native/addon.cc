@@ -2,7 +2,9 @@
 #include "addon.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
+#include <cmath>
 #include <mutex>
 #include <string>
 
@@ -22,6 +24,28 @@ bool BoolArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
     throw Napi::TypeError::New(info.Env(), std::string("argument '") + name + "' must be a boolean");
   }
   return info[index].As<Napi::Boolean>().Value();
+}
+
+int64_t WholeNumberIn(Napi::Env env, double value, double min, double max, const char* message) {
+  if (!(value >= min && value <= max) || std::floor(value) != value) throw Napi::RangeError::New(env, message);
+  return static_cast<int64_t>(value);
+}
+
+int64_t IntegerArg(const Napi::CallbackInfo& info, size_t index, const char* name, double min, double max, const char* message) {
+  return WholeNumberIn(info.Env(), NumberArg(info, index, name), min, max, message);
+}
+
+rlim_t LimitFromNumber(Napi::Env env, double value, const char* message) {
+  if (value == INFINITY) return RLIM_INFINITY;
+  return static_cast<rlim_t>(WholeNumberIn(env, value, 0, kMaxSafeInteger, message));
+}
+
+double* ExportKeptNumbers(Napi::Env env, Napi::Object exports, const char* name, size_t length,
+                          Napi::Reference<Napi::Float64Array>& kept) {
+  Napi::Float64Array numbers = Napi::Float64Array::New(env, length);
+  kept = Napi::Persistent(numbers);
+  exports.Set(name, numbers);
+  return numbers.Data();
 }
 
 namespace detail {

@@ -46,6 +46,16 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;
 // only stop a direct caller of the binding from reaching the kernel with garbage.
 double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 bool BoolArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+// `value` when it is a whole number in [min, max], else a RangeError saying `message`.
+int64_t WholeNumberIn(Napi::Env env, double value, double min, double max, const char* message);
+// NumberArg, then WholeNumberIn.
+int64_t IntegerArg(const Napi::CallbackInfo& info, size_t index, const char* name, double min, double max, const char* message);
+// A resource limit as JavaScript writes it: Infinity for RLIM_INFINITY, else a whole number in [0, 2^53).
+rlim_t LimitFromNumber(Napi::Env env, double value, const char* message);
+// A Float64Array of `length` this instance keeps in `kept` and exports as `name`, for a call to leave
+// numbers in rather than make an object per call; its data.
+double* ExportKeptNumbers(Napi::Env env, Napi::Object exports, const char* name, size_t length,
+                          Napi::Reference<Napi::Float64Array>& kept);
 
 using EntryFunction = Napi::Value (*)(const Napi::CallbackInfo&);
 

@@ -16,7 +16,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -211,18 +210,10 @@ int StartPolling(ExitWatchers& owner) {
 // background with it, so the caller reports a failed spawn and nothing is left.
 Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double pidNumber = NumberArg(info, 0, "pid");
-  double pidfdNumber = NumberArg(info, 1, "pidfd");
-  if (!(pidNumber >= 1 && pidNumber <= core::kPidMaxLimit) || std::floor(pidNumber) != pidNumber) {
-    throw Napi::RangeError::New(env, "pid must be a positive integer");
-  }
-  if (!(pidfdNumber >= 0 && pidfdNumber <= INT32_MAX) || std::floor(pidfdNumber) != pidfdNumber) {
-    throw Napi::RangeError::New(env, "pidfd must be a file descriptor");
-  }
+  pid_t pid = static_cast<pid_t>(IntegerArg(info, 0, "pid", 1, core::kPidMaxLimit, "pid must be a positive integer"));
+  int pidfd = static_cast<int>(IntegerArg(info, 1, "pidfd", 0, INT32_MAX, "pidfd must be a file descriptor"));
   if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "callback must be a function");
   ExitWatchers& owner = Watchers(env);
-  pid_t pid = static_cast<pid_t>(pidNumber);
-  int pidfd = static_cast<int>(pidfdNumber);
   uint32_t id = owner.nextId++;
   int result = StartPolling(owner);
   if (result == 0) {
@@ -266,13 +257,10 @@ Napi::Value SetExitWatchRef(const Napi::CallbackInfo& info) {
 // reaped and recycled pid is never signalled: -ESRCH once the child has been reaped.
 Napi::Value SignalWatched(const Napi::CallbackInfo& info) {
   ExitWatch* watch = FindWatch(info);
-  double signal = NumberArg(info, 1, "signal");
-  if (!(signal >= 0 && signal < NSIG) || std::floor(signal) != signal) {
-    throw Napi::RangeError::New(info.Env(), "signal out of range");
-  }
+  int signal = static_cast<int>(IntegerArg(info, 1, "signal", 0, NSIG - 1, "signal out of range"));
   if (watch == nullptr) return Napi::Number::New(info.Env(), -ESRCH);
   // A live watch's child is not reaped yet (OnReadable reaps and forgets it in one go).
-  return Napi::Number::New(info.Env(), -core::SignalUnreapedChild(watch->pidfd, watch->pid, static_cast<int>(signal)));
+  return Napi::Number::New(info.Env(), -core::SignalUnreapedChild(watch->pidfd, watch->pid, signal));
 }
 
 void OnPollClosed(uv_handle_t* handle) {

@@ -3,7 +3,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cmath>
 
 #include "addon.h"
 
@@ -14,11 +13,7 @@ namespace {
 std::atomic<int64_t> liveMappings{0};
 
 size_t LengthArg(const Napi::CallbackInfo& info, size_t index) {
-  double length = NumberArg(info, index, "length");
-  if (!(length >= 1 && length <= kMaxSafeInteger) || std::floor(length) != length) {
-    throw Napi::RangeError::New(info.Env(), "length must be a positive safe integer");
-  }
-  return static_cast<size_t>(length);
+  return static_cast<size_t>(IntegerArg(info, index, "length", 1, kMaxSafeInteger, "length must be a positive safe integer"));
 }
 
 // Private, read-write, anonymous: exactly what accountable_mapping() in mm/mmap.c charges,

@@ -2,7 +2,6 @@
 #include <poll.h>
 
 #include <cerrno>
-#include <cmath>
 
 #include "addon.h"
 #include "core/eintr.h"
@@ -17,11 +16,8 @@ namespace {
 // only such files.
 Napi::Value MountsChanged(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double fdNumber = NumberArg(info, 0, "fd");
-  if (!(fdNumber >= 0 && fdNumber <= 0x7fffffff) || std::floor(fdNumber) != fdNumber) {
-    throw Napi::RangeError::New(env, "fd must be a non-negative integer");
-  }
-  struct pollfd entry = {static_cast<int>(fdNumber), POLLPRI, 0};
+  int fd = static_cast<int>(IntegerArg(info, 0, "fd", 0, INT32_MAX, "fd must be a non-negative integer"));
+  struct pollfd entry = {fd, POLLPRI, 0};
   int ready = core::RetryOnEintr([&] { return poll(&entry, 1, 0); });
   if (ready < 0) return Napi::Number::New(env, -errno);
   if ((entry.revents & POLLNVAL) != 0) return Napi::Number::New(env, -EBADF);

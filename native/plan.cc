@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-#include <cmath>
 #include <string>
 
 namespace canfork {
@@ -25,20 +24,6 @@ core::StringList StringListArg(Napi::Env env, Napi::Value value, const char* nam
     throw Napi::TypeError::New(env, std::string("plan.") + name + " must end with a NUL");
   }
   return core::StringList(std::move(block));
-}
-
-// An integer in [min, max] from the plan's numbers.
-int64_t PlanInteger(Napi::Env env, double number, double min, double max, const char* name) {
-  if (!(number >= min && number <= max) || std::floor(number) != number) {
-    throw Napi::RangeError::New(env, std::string("plan.") + name + " is out of range");
-  }
-  return static_cast<int64_t>(number);
-}
-
-rlim_t LimitValue(Napi::Env env, double number) {
-  if (number == INFINITY) return RLIM_INFINITY;
-  if (!(number >= 0 && number <= kMaxSafeInteger)) throw Napi::RangeError::New(env, "bad limit");
-  return static_cast<rlim_t>(number);
 }
 
 }  // namespace
@@ -70,28 +55,28 @@ core::SpawnPlan ReadSpawnPlan(const Napi::CallbackInfo& info, size_t first) {
   const double* numbers = numbersArray.Data();
   const size_t available = numbersArray.ElementLength();
   if (available < core::kPlanHeaderLength) throw Napi::RangeError::New(env, "plan numbers are too short");
-  const size_t stdioCount = static_cast<size_t>(PlanInteger(env, numbers[core::kPlanStdioCount], 0, INT32_MAX, "stdio length"));
-  const size_t limitCount = static_cast<size_t>(PlanInteger(env, numbers[core::kPlanRlimitCount], 0, INT32_MAX, "rlimits length"));
+  const size_t stdioCount = static_cast<size_t>(WholeNumberIn(env, numbers[core::kPlanStdioCount], 0, INT32_MAX, "plan.stdio is too long"));
+  const size_t limitCount = static_cast<size_t>(WholeNumberIn(env, numbers[core::kPlanRlimitCount], 0, INT32_MAX, "plan.rlimits is too long"));
   if (available - core::kPlanHeaderLength < stdioCount + limitCount) throw Napi::RangeError::New(env, "plan numbers are too short");
   if (limitCount % 3 != 0) throw Napi::RangeError::New(env, "plan.rlimits must hold triples");
   const double* stdio = numbers + core::kPlanHeaderLength;
   plan.stdio.reserve(stdioCount);
   for (size_t i = 0; i < stdioCount; i++) {
-    plan.stdio.push_back(static_cast<int>(PlanInteger(env, stdio[i], core::kStdioIgnore, INT32_MAX, "stdio entry")));
+    plan.stdio.push_back(static_cast<int>(WholeNumberIn(env, stdio[i], core::kStdioIgnore, INT32_MAX, "plan.stdio entry is out of range")));
   }
-  plan.uid = PlanInteger(env, numbers[core::kPlanUid], -1, 0xfffffffe, "uid");
-  plan.gid = PlanInteger(env, numbers[core::kPlanGid], -1, 0xfffffffe, "gid");
-  const int64_t flags = PlanInteger(env, numbers[core::kPlanFlags], 0, 7, "flags");
+  plan.uid = WholeNumberIn(env, numbers[core::kPlanUid], -1, 0xfffffffe, "plan.uid is out of range");
+  plan.gid = WholeNumberIn(env, numbers[core::kPlanGid], -1, 0xfffffffe, "plan.gid is out of range");
+  const int64_t flags = WholeNumberIn(env, numbers[core::kPlanFlags], 0, 7, "plan flags are out of range");
   plan.newSession = (flags & core::kPlanNewSession) != 0;
   plan.newProcessGroup = (flags & core::kPlanNewProcessGroup) != 0;
   plan.keepPipesOnExecError = (flags & core::kPlanKeepPipesOnExecError) != 0;
   const double* limits = stdio + stdioCount;  // flat [resource, soft, hard, ...]
   for (size_t i = 0; i + 2 < limitCount; i += 3) {
-    plan.limitResources.push_back(static_cast<int>(PlanInteger(env, limits[i], 0, RLIM_NLIMITS - 1, "rlimits resource")));
-    plan.limits.push_back({LimitValue(env, limits[i + 1]), LimitValue(env, limits[i + 2])});
+    plan.limitResources.push_back(static_cast<int>(WholeNumberIn(env, limits[i], 0, RLIM_NLIMITS - 1, "unknown resource in plan.rlimits")));
+    plan.limits.push_back({LimitFromNumber(env, limits[i + 1], "bad limit in plan.rlimits"), LimitFromNumber(env, limits[i + 2], "bad limit in plan.rlimits")});
   }
-  plan.pdeathsig = static_cast<int>(PlanInteger(env, numbers[core::kPlanPdeathsig], 0, 64, "pdeathsig"));
-  plan.cgroupFd = static_cast<int>(PlanInteger(env, numbers[core::kPlanCgroupFd], -1, INT32_MAX, "cgroupFd"));
+  plan.pdeathsig = static_cast<int>(WholeNumberIn(env, numbers[core::kPlanPdeathsig], 0, 64, "plan.pdeathsig is out of range"));
+  plan.cgroupFd = static_cast<int>(WholeNumberIn(env, numbers[core::kPlanCgroupFd], -1, INT32_MAX, "plan.cgroupFd is out of range"));
   plan.nullDevice = &State(env).nullDevice;
   return plan;
 }

@@ -12,20 +12,11 @@ namespace canfork {
 namespace {
 
 rlim_t ToRlim(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  double value = NumberArg(info, index, name);
-  if (value == INFINITY) return RLIM_INFINITY;
-  if (!(value >= 0 && value <= kMaxSafeInteger) || std::floor(value) != value) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a non-negative safe integer or Infinity");
-  }
-  return static_cast<rlim_t>(value);
+  return LimitFromNumber(info.Env(), NumberArg(info, index, name), "a limit must be a non-negative safe integer or Infinity");
 }
 
 int ResourceArg(const Napi::CallbackInfo& info, size_t index) {
-  double resource = NumberArg(info, index, "resource");
-  if (!(resource >= 0 && resource < RLIM_NLIMITS) || std::floor(resource) != resource) {
-    throw Napi::RangeError::New(info.Env(), "unknown resource");
-  }
-  return static_cast<int>(resource);
+  return static_cast<int>(IntegerArg(info, index, "resource", 0, RLIM_NLIMITS - 1, "unknown resource"));
 }
 
 double FromRlim(rlim_t value) {
@@ -59,8 +50,7 @@ Napi::Value SetRlimit(const Napi::CallbackInfo& info) {
 // prlimit(pid, resource[, soft, hard]) -> 0 (the previous [soft, hard] in rlimitPair) or a negative
 // errno; with no new values it only reads.
 Napi::Value Prlimit(const Napi::CallbackInfo& info) {
-  double pid = NumberArg(info, 0, "pid");
-  if (!(pid >= 0 && pid <= core::kPidMaxLimit) || std::floor(pid) != pid) throw Napi::RangeError::New(info.Env(), "bad pid");
+  pid_t pid = static_cast<pid_t>(IntegerArg(info, 0, "pid", 0, core::kPidMaxLimit, "bad pid"));
   int resource = ResourceArg(info, 1);
   struct rlimit next;
   bool setting = info.Length() > 2 && !info[2].IsUndefined();
@@ -86,10 +76,7 @@ void InitRlimit(Napi::Env env, Napi::Object exports) {
       {"stack", RLIMIT_STACK}};
   for (const auto& [name, value] : names) resources.Set(name, Napi::Number::New(env, value));
   exports.Set("rlimitResources", resources);
-  Napi::Float64Array pair = Napi::Float64Array::New(env, 2);
-  State(env).rlimitPair = Napi::Persistent(pair);
-  State(env).rlimitPairData = pair.Data();
-  exports.Set("rlimitPair", pair);
+  State(env).rlimitPairData = ExportKeptNumbers(env, exports, "rlimitPair", 2, State(env).rlimitPair);
   Export<GetRlimit>(env, exports, "getrlimit");
   Export<SetRlimit>(env, exports, "setrlimit");
   Export<Prlimit>(env, exports, "prlimit");

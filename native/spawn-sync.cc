@@ -1,7 +1,6 @@
 // spawnSync(...): the N-API door to core::RunSync, the blocking loop of native/core/sync-run.cc.
 #include "core/sync-run.h"
 
-#include <cmath>
 
 #include "addon.h"
 #include "plan.h"
@@ -12,11 +11,7 @@ namespace {
 // An optional trailing integer: -1 when undefined.
 int64_t OptionalInteger(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max) {
   if (info[index].IsUndefined()) return -1;
-  double value = NumberArg(info, index, name);
-  if (!(value >= -1 && value <= static_cast<double>(max)) || std::floor(value) != value) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " is out of range");
-  }
-  return static_cast<int64_t>(value);
+  return IntegerArg(info, index, name, -1, static_cast<double>(max), "a trailing argument is out of range");
 }
 
 // spawnSync(candidates, argv, envp, cwd, numbers, input, timeoutMs, killSignal, killGroup, maxBuffer,
@@ -66,10 +61,7 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSpawnSync(Napi::Env env, Napi::Object exports) {
-  Napi::Float64Array status = Napi::Float64Array::New(env, 5);
-  State(env).spawnSyncStatus = Napi::Persistent(status);
-  State(env).spawnSyncStatusData = status.Data();
-  exports.Set("spawnSyncStatus", status);
+  State(env).spawnSyncStatusData = ExportKeptNumbers(env, exports, "spawnSyncStatus", 5, State(env).spawnSyncStatus);
   Export<SpawnSync>(env, exports, "spawnSync");
 }
 

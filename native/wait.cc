@@ -2,7 +2,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <cmath>
 
 #include "addon.h"
 #include "core/vfork.h"
@@ -15,12 +14,8 @@ namespace {
 // errno. pid <= 0 is refused: waitpid(-1), (0) and (-pgid) steal the exit statuses libuv waits for.
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double pidNumber = NumberArg(info, 0, "pid");
+  pid_t pid = static_cast<pid_t>(IntegerArg(info, 0, "pid", 1, core::kPidMaxLimit, "pid must be a positive integer"));
   bool nohang = BoolArg(info, 1, "nohang");
-  if (!(pidNumber >= 1 && pidNumber <= core::kPidMaxLimit) || std::floor(pidNumber) != pidNumber) {
-    throw Napi::RangeError::New(env, "pid must be a positive integer");
-  }
-  pid_t pid = static_cast<pid_t>(pidNumber);
   int status = 0;
   pid_t result = core::WaitExactly(pid, &status, WUNTRACED | WCONTINUED | (nohang ? WNOHANG : 0));
   if (result < 0) return Napi::Number::New(env, result);
