@@ -295,13 +295,19 @@ function planNumber(plan: NativeSpawnPlan, name: 'uid' | 'gid' | 'pdeathsig' | '
   return value;
 }
 
-function numberArray(plan: NativeSpawnPlan, name: 'stdio' | 'rlimits'): number[] {
-  const values = plan[name];
+function arrayField(plan: NativeSpawnPlan, name: 'stdio' | 'rlimits'): unknown[] {
+  const values: unknown = plan[name];
   if (!Array.isArray(values)) throw new TypeError(`plan.${name} must be an array`);
-  for (const value of values) {
-    if (typeof value !== 'number') throw new TypeError(`plan.${name} entries must be numbers`);
-  }
   return values;
+}
+
+// Copies `values` to numbers[at...], each checked as it goes.
+function writeNumbers(numbers: Float64Array, at: number, values: unknown[], name: 'stdio' | 'rlimits'): void {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value !== 'number') throw new TypeError(`plan.${name} entries must be numbers`);
+    numbers[at + i] = value;
+  }
 }
 
 // A plan's numbers in one Float64Array (native/core/constants.h PlanSlot): reading a dozen properties of
@@ -309,26 +315,21 @@ function numberArray(plan: NativeSpawnPlan, name: 'stdio' | 'rlimits'): number[]
 // Types are checked here; ranges and the strings natively.
 function packPlanNumbers(plan: NativeSpawnPlan): Float64Array {
   if (typeof plan !== 'object' || plan === null) throw new TypeError('plan must be an object');
-  const stdio = numberArray(plan, 'stdio');
-  const rlimits = numberArray(plan, 'rlimits');
-  const uid = planNumber(plan, 'uid');
-  const gid = planNumber(plan, 'gid');
-  const pdeathsig = planNumber(plan, 'pdeathsig', 0);
-  const cgroupFd = planNumber(plan, 'cgroupFd', -1);
-  const flags = (plan.newSession ? constants.PLAN_NEW_SESSION : 0) | (plan.newProcessGroup ? constants.PLAN_NEW_PROCESS_GROUP : 0)
-    | (plan.keepPipesOnExecError ? constants.PLAN_KEEP_PIPES_ON_EXEC_ERROR : 0);
+  const stdio = arrayField(plan, 'stdio');
+  const rlimits = arrayField(plan, 'rlimits');
   const header = constants.PLAN_HEADER_LENGTH;
   if (planNumbers.length < header + stdio.length + rlimits.length) planNumbers = new Float64Array(header + stdio.length + rlimits.length);
   const numbers = planNumbers;
-  numbers[constants.PLAN_UID] = uid;
-  numbers[constants.PLAN_GID] = gid;
-  numbers[constants.PLAN_FLAGS] = flags;
-  numbers[constants.PLAN_PDEATHSIG] = pdeathsig;
-  numbers[constants.PLAN_CGROUP_FD] = cgroupFd;
+  numbers[constants.PLAN_UID] = planNumber(plan, 'uid');
+  numbers[constants.PLAN_GID] = planNumber(plan, 'gid');
+  numbers[constants.PLAN_FLAGS] = (plan.newSession ? constants.PLAN_NEW_SESSION : 0)
+    | (plan.newProcessGroup ? constants.PLAN_NEW_PROCESS_GROUP : 0) | (plan.keepPipesOnExecError ? constants.PLAN_KEEP_PIPES_ON_EXEC_ERROR : 0);
+  numbers[constants.PLAN_PDEATHSIG] = planNumber(plan, 'pdeathsig', 0);
+  numbers[constants.PLAN_CGROUP_FD] = planNumber(plan, 'cgroupFd', -1);
   numbers[constants.PLAN_STDIO_COUNT] = stdio.length;
   numbers[constants.PLAN_RLIMIT_COUNT] = rlimits.length;
-  for (let i = 0; i < stdio.length; i++) numbers[header + i] = stdio[i] as number;
-  for (let i = 0; i < rlimits.length; i++) numbers[header + stdio.length + i] = rlimits[i] as number;
+  writeNumbers(numbers, header, stdio, 'stdio');
+  writeNumbers(numbers, header + stdio.length, rlimits, 'rlimits');
   return numbers;
 }
 
