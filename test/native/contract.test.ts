@@ -249,6 +249,8 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     expect(() => native.spawn(plan(['/bin/true'], { stdio: [-3] }), new Int32Array(4))).toThrow(RangeError);
     expect(() => native.spawn(plan(['/bin/true'], { rlimits: [1, 2] }), new Int32Array(4))).toThrow(RangeError);
     expect(() => native.spawn(plan(['/bin/true'], { rlimits: [99, 1, 1] }), new Int32Array(4))).toThrow(RangeError);
+    expect(() => native.spawn(plan(['/bin/true'], { rlimits: [native.rlimitResources.nofile!, 64.5, 128] }), new Int32Array(4)))
+      .toThrow(RangeError);
     expect(() => native.spawnSync(plan(['/bin/true'], { gid: 1.5 }), null, 0, 15, false, 1)).toThrow(RangeError);
     expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
     expect(() => native.signalWatched(1, 100)).toThrow(RangeError);
