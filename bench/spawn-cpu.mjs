@@ -3,20 +3,22 @@
 // what the kernel keeps anyway. Each loop of bench/lib/spawn-loops.cjs (canfork's spawn awaited by events.once and
 // by an 'exit' listener, register, the addon alone, Bun) spawns /bin/true one after another in a process of its own,
 // and reads its JavaScript thread's /proc/thread-self/schedstat (time on a CPU, time runnable but waiting for one)
-// and stat (user and system ticks) before and after, with the whole process's CPU and the wall time
-// (bench/lib/spawn-loop.cjs). Each loop warms up with 500 spawns first. The loops take turns for `rounds` rounds,
+// before and after, with the whole process's user and system time (process.cpuUsage) and the wall time
+// (bench/lib/spawn-loop.cjs). Each loop warms up with 2500 spawns first. The loops take turns for `rounds` rounds,
 // each round starting with the next one. Prints one JSON object: per loop, µs per spawn, the median of the rounds
 // and each round's figure.
-// The thread's on-CPU time counts what the kernel does for it too (the clone, the exit's wake-up); wholeProcess
-// minus it is what the process's other threads ran (V8's garbage collection and compiler helpers).
+// The thread's on-CPU time counts what the kernel does for it too (the clone, the exit's wake-up); otherThreads,
+// the process's user and system time minus it, is what its other threads ran (V8's garbage collection and
+// compiler helpers).
 import { execFileSync } from 'node:child_process';
 import { modulePath, runInTurns, spawnLoops } from './lib/spawn-loops.cjs';
 import { summarize } from './lib/stats.cjs';
 
 const spawns = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
-// Long enough for V8 to have compiled the hot paths: with 100, background compiles still ran in the timed spawns.
-const loopSettings = JSON.stringify({ warmUp: 500, spawns, ticksPerSecond: Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) });
+// Long enough for V8 to have settled (bench/lib/warm-up.mjs): after 500, canfork's spawn still took 72 µs of
+// the thread and 88 of the process per spawn, where it takes 64 and 67 once settled.
+const loopSettings = JSON.stringify({ warmUp: 2500, spawns });
 
 // Each loop's script: bench/lib/spawn-loop.cjs timing its spawnToExit, the figures on stdout.
 const perRound = runInTurns(spawnLoops(), `const { timeSpawnLoop } = require(${modulePath('bench', 'lib', 'spawn-loop.cjs')});
