@@ -1,5 +1,5 @@
 // The peers' own spawn, in one fresh Bun or Deno process per memory level (bench/run.mjs starts it):
-//   bun bench/peer.mjs '{"rssBytes":N,"budgetMs":N,"rounds":N,"inFlight":N,"throughputMs":N}'
+//   bun bench/peer.mjs '{"rssBytes":N,"budgetMs":N,"rounds":N,"inFlight":N,"throughputMs":N,"warmUp":{...}}'
 //   deno run -A bench/peer.mjs '{...}'
 // Bun: Bun.spawn (await .exited) and Bun.spawnSync. Deno: new Deno.Command(...).spawn() (await .status)
 // and .outputSync(). /bin/true with every stdio stream ignored, as the Node worker spawns it. The memory
@@ -7,6 +7,7 @@
 // object on stdout; times are in ms.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { warmUp } from './lib/warm-up.mjs';
 
 const GiB = 1024 ** 3;
 const request = JSON.parse((globalThis.Bun ? process.argv[2] : globalThis.Deno.args[0]) ?? '{}');
@@ -100,11 +101,8 @@ async function main() {
   const peer = peerSpawners();
   const held = touchResident(request.rssBytes);
   const result = { runtime: peer.runtime, version: peer.version, rssBytes: request.rssBytes, residentBytes: residentBytes() };
-  for (let i = 0; i < 3; i++) {
-    await peer.exited(peer.start());
-    peer.runSync();
-  }
-  const spawn = { latencyMs: [], callMs: [] };
+  const spawn = { latencyMs: [], callMs: [], coldMs: await warmUp(() => peer.exited(peer.start()), request.warmUp) };
+  const spawnSyncColdMs = await warmUp(peer.runSync, request.warmUp);
   const spawnSync = [];
   const minRuns = 5;
   for (let round = 0; round < request.rounds; round++) {
@@ -113,6 +111,7 @@ async function main() {
   }
   result.spawn = spawn;
   result.spawnSync = spawnSync;
+  result.spawnSyncColdMs = spawnSyncColdMs;
   result.throughputPerSecond = [];
   for (let round = 0; round < request.rounds; round++) {
     result.throughputPerSecond.push(await throughput(peer, request.inFlight, request.throughputMs / request.rounds));

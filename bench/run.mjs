@@ -23,9 +23,12 @@ const withPeers = (!quick || process.argv.includes('--peers')) && process.env.CA
 
 const settings = quick
   ? { rssLevels: [0, 1], vmaLevels: [100, 1000, 10000], passes: 2, spawnBudgetMs: 400, rounds: 4, microTimeMs: 250, cSpawns: 60, cRounds: 7,
-    inFlight: 8, throughputMs: 300, memoryChildren: 50 }
+    inFlight: 8, throughputMs: 300, memoryChildren: 50, warmUp: { spawns: 300, ms: 300, coldSpawns: 100 } }
   : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], passes: 3, spawnBudgetMs: 3000, rounds: 6, microTimeMs: 1000, cSpawns: 3600, cRounds: 21,
-    inFlight: 8, throughputMs: 2000, memoryChildren: 200 };
+    inFlight: 8, throughputMs: 2000, memoryChildren: 200, warmUp: { spawns: 2500, ms: 2500, coldSpawns: 250 } };
+// warmUp: before its timed rounds, each spawner of each process spawns that many times or for that long, whichever
+// ends first (bench/lib/warm-up.mjs: canfork's spawn needs about 2000 for V8 to settle); the first coldSpawns
+// of them are the "cold" figures.
 // cSpawns: about as many as each Node spawner gets in its budget, so that the C floor's median and p99 carry the
 // same weight as theirs (with 300, its p99 was its third slowest spawn).
 // canfork/register's require entry (package.json "exports"): measured once it is built.
@@ -129,7 +132,8 @@ function preparePeers(results) {
 
 /** One peer at one RSS level, one pass: bench/peer.mjs under Bun or Deno, in its own process. */
 function runPeer(name, peer, rssBytes, pass) {
-  const request = JSON.stringify({ rssBytes, budgetMs: pass.spawnBudgetMs, rounds: pass.rounds, inFlight: settings.inFlight, throughputMs: pass.throughputMs });
+  const request = JSON.stringify({ rssBytes, budgetMs: pass.spawnBudgetMs, rounds: pass.rounds, inFlight: settings.inFlight, throughputMs: pass.throughputMs,
+    warmUp: settings.warmUp });
   const script = path.join(benchDir, 'peer.mjs');
   if (name === 'bun') return runJson(peer.file, [script, request], workerTimeoutMs);
   // -A: the script reads /proc/self/status and runs /bin/true; nothing else. No config or lock file of this repo.
@@ -181,6 +185,15 @@ const spawnSources = {
   childProcessStallMs: ['worker', (run) => run.childProcess?.stallMs],
   canforkStallMs: ['worker', (run) => run.canfork?.stallMs],
   idleStallMs: ['worker', (run) => run.idle?.stallMs],
+  // The first spawns of each process, before the warm-up's end (bench/lib/warm-up.mjs).
+  childProcessColdMs: ['worker', (run) => run.childProcess?.coldMs],
+  canforkColdMs: ['worker', (run) => run.canfork?.coldMs],
+  registerColdMs: ['register', (run) => run.register?.coldMs],
+  canforkSyncColdMs: ['worker', (run) => run.canforkSync?.coldMs],
+  bunColdMs: ['bun', (run) => run.spawn.coldMs],
+  bunSyncColdMs: ['bun', (run) => run.spawnSyncColdMs],
+  denoColdMs: ['deno', (run) => run.spawn.coldMs],
+  denoSyncColdMs: ['deno', (run) => run.spawnSyncColdMs],
 };
 const callSources = {
   childProcessCallMs: ['worker', (run) => run.childProcess?.callMs],
@@ -217,7 +230,7 @@ async function measureRssLevel(rssBytes, baseline, peers, results) {
   // passes, compared with each other, show how far a ratio moves with it.
   const { passes } = settings;
   const pass = { spawnBudgetMs: settings.spawnBudgetMs / passes, rounds: Math.ceil(settings.rounds / passes), throughputMs: settings.throughputMs / passes };
-  const request = { kind: 'rss', rssBytes, ...pass, microTimeMs: settings.microTimeMs, inFlight: settings.inFlight };
+  const request = { kind: 'rss', rssBytes, ...pass, microTimeMs: settings.microTimeMs, inFlight: settings.inFlight, warmUp: settings.warmUp };
   const processes = [
     ['c', 'C posix_spawn baseline', () => runJson(baseline, ['spawn', String(rssBytes), String(Math.ceil(settings.cSpawns / passes))], workerTimeoutMs)],
     ['worker', 'node worker (child_process, canfork spawn/spawnSync, throughput, canFork, smaps, maps)', (index) => runWorker({ ...request, forkCheck: index === 0 })],
@@ -346,7 +359,7 @@ async function main() {
   const load = watchMachineLoad();
   const baseline = compileBaseline();
   const results = {
-    machine: describeMachine(), mode: quick ? 'quick' : 'full', passes: settings.passes, startedAt: started.toISOString(), source: sourceVersion(),
+    machine: describeMachine(), mode: quick ? 'quick' : 'full', passes: settings.passes, warmUp: settings.warmUp, startedAt: started.toISOString(), source: sourceVersion(),
     // Free text from whoever ran it: what else the machine was doing (the load figures below are measured).
     conditions: process.env.CANFORK_BENCH_CONDITIONS ?? null,
     peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, cliScan: null, notes: [],

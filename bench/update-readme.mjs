@@ -15,6 +15,9 @@ if (results.mode !== 'full') throw new Error('bench/results/latest.json is not f
 const conditions = results.conditions ? `\nConditions of the last run: ${results.conditions}\n` : '';
 
 const peers = Object.entries(results.peers ?? {}).filter(([, peer]) => peer).map(([name, peer]) => `${name === 'bun' ? 'Bun' : 'Deno'} ${peer.version}`);
+const warmUpText = results.warmUp
+  ? `${results.warmUp.spawns} spawns or ${results.warmUp.ms / 1000} s, whichever ends first; the first ${results.warmUp.coldSpawns} are the cold figures`
+  : '3 spawns';
 const method = `\`npm run bench\` runs everything below (${results.durationSeconds} s for the last run here, on a 2-core machine) and
 writes \`bench/results/latest.json\`, \`latest.md\`, \`spawn.svg\` and \`canfork.svg\`. \`npm run bench -- --quick\` stops at
 1 GiB, skips the peers (\`--peers\` adds them), runs in CI and writes gitignored \`bench/results/quick*.tmp\` files. The
@@ -39,10 +42,12 @@ How it measures:
   reaches them all. The figures pool the samples of all passes; the ratios against Bun and C are also given pass by
   pass, and a goal counts as met or missed at a level only when all passes agree.
 - Spawn latency: \`/bin/true\` with every stdio stream ignored, from the call to the exit, one spawn after another for
-  about 3 s per method and level (split over the passes) after 3 warm-up spawns, the methods of one process taking turns in 2
-  rounds per pass. Nothing else runs on the loop meanwhile, as in the peers' loops; the event-loop stall is watched
-  in rounds of its own (its histogram's 1 ms timer would wake the loop during the timed spawns; the peers have none).
-  The Node workers await \`once(child, 'exit')\`.
+  about 3 s per method and level (split over the passes), the methods of one process taking turns in 2 rounds per pass.
+  Before its timed rounds each method of each process is warmed up, so that a JIT-compiled spawner is timed as a
+  long-lived process runs it: ${warmUpText}.
+  Nothing else runs on the loop meanwhile, as in the peers' loops; the event-loop stall is watched in rounds of its
+  own (its histogram's 1 ms timer would wake the loop during the timed spawns; the peers have none). The Node
+  workers await \`once(child, 'exit')\`.
 - Event loop blocked per spawn: the time inside the async spawn call (everything a spawn does on the loop's thread
   before returning), against the time glibc's \`posix_spawn()\` blocks its C caller.
 - Throughput: 8 chains of spawn-to-exit in flight for 2 s per method (6 rounds of 0.33 s, 2 per pass), completed spawns
@@ -67,7 +72,8 @@ How it measures:
   addon alone without ChildProcess and Bun: before the clone, until exec releases the parent, after that, and the
   rest of the exec with the program.
   \`node bench/spawn-cpu.mjs\` reads, with no tracer attached, how long the spawning thread runs per spawn (on a CPU
-  and waiting for one, user and system) and what the process's other threads add, for the same loops.
+  and waiting for one) and the whole process's user and system time (getrusage), whose excess over the thread is
+  what the process's other threads add, for the same loops.
 - Before and after a change: \`node bench/spawn-ab.mjs <other checkout>\` loads that checkout's build beside this one
   and alternates their spawns in one process, so that the machine's drift (larger, here, than a change of a few µs)
   reaches both alike.
@@ -89,7 +95,7 @@ function sameCpuShares(shares) {
   return `${shares.map(([share, label]) => `${share} % (${label})`).join(', ')} of the spawns`;
 }
 
-function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passes }) {
+function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passes, warmUpSpawns }) {
   const columns = [['canfork', 'canfork spawn'], ['canforkListener', "canfork spawn, 'exit' listener"], ['register', 'register child_process.spawn'],
     ['addonAlone', 'addon alone'], ['bun', 'Bun.spawn']]
     .filter(([name]) => loops[name]);
@@ -106,7 +112,8 @@ function schedSection({ loops, source, measuredAt, machine, spawnsPerPass, passe
     '### Where the time of a spawn goes',
     '',
     `From \`node bench/spawn-sched.mjs\` (\`perf sched\`), commit ${source?.commit ?? 'unknown'}, ${measuredAt.slice(0, 16).replace('T', ' ')} UTC, ` +
-      `Linux ${machine.kernel}, ${passes} passes of ${spawnsPerPass} spawns per loop: how long the spawning thread and the child each ` +
+      `Linux ${machine.kernel}, ${passes} passes of ${spawnsPerPass} spawns per loop` +
+      (warmUpSpawns ? `, each after ${warmUpSpawns} spawns perf did not record (the JIT settling)` : '') + ': how long the spawning thread and the child each ' +
       'ran on a CPU per spawn of `/bin/true`, in µs, median (p25–p75, n). The child ran on the parent\'s CPU in ' +
       `${sameCpuShares(columns.map(([name, label]) => [Math.round(loops[name].childOnParentCpu * 100), label]))}; in those ` +
       'spawns these parts follow one another and each is in the spawn-to-exit time (in the others the child, once it ' +

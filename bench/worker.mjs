@@ -1,5 +1,6 @@
 // One measurement in a fresh process, so memory states do not leak from one level into the next.
-//   node bench/worker.mjs '{"kind":"rss","rssBytes":N,"spawnBudgetMs":N,"rounds":N,"microTimeMs":N,"forkCheck":true}'
+//   node bench/worker.mjs '{"kind":"rss","rssBytes":N,"spawnBudgetMs":N,"rounds":N,"microTimeMs":N,"forkCheck":true,
+//                            "warmUp":{"spawns":N,"ms":N,"coldSpawns":N}}'
 //   node bench/worker.mjs '{"kind":"vmas","addedMappings":N,"microTimeMs":N}'
 //   node bench/worker.mjs '{"kind":"calls","microTimeMs":N}'
 //   node --expose-gc bench/worker.mjs '{"kind":"memory","children":N}'
@@ -19,6 +20,7 @@ import { Bench, hrtimeNow } from 'tinybench';
 import { addUnmergedMappings, GiB, residentBytes, touchResident, vmaCount } from './lib/memory.cjs';
 import { largestAccountableFromSmaps, readMaps } from './lib/procfs-methods.cjs';
 import { summarize } from './lib/stats.cjs';
+import { untimedOnly, warmUp } from './lib/warm-up.mjs';
 
 const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
@@ -149,16 +151,13 @@ function asyncSpawners() {
  * canfork spawnSync, then again), so that a burst of load from other users of a shared machine hits
  * all of them alike instead of whichever happened to run then. Each gets `budgetMs` in all. Returns the samples.
  */
-async function timeSpawners(spawners, withSync, budgetMs, rounds, minRuns = 5) {
+async function timeSpawners(spawners, withSync, budgetMs, rounds, warmUpSettings, minRuns = 5) {
   const samples = {};
   for (const [name, start] of Object.entries(spawners)) {
-    for (let i = 0; i < 3; i++) await exitOf(start()); // warm-up: page cache, dynamic loader, JIT
-    samples[name] = { latencyMs: [], callMs: [], stallMs: [] };
+    const coldMs = await warmUp(() => exitOf(start()), warmUpSettings);
+    samples[name] = { latencyMs: [], callMs: [], stallMs: [], coldMs };
   }
-  if (withSync) {
-    for (let i = 0; i < 3; i++) spawnSyncTrue();
-    samples.canforkSync = { latencyMs: [] };
-  }
+  if (withSync) samples.canforkSync = { latencyMs: [], coldMs: await warmUp(spawnSyncTrue, warmUpSettings) };
   samples.idle = { stallMs: [] };
   const runsPerRound = Math.ceil(minRuns / rounds);
   for (let round = 0; round < rounds; round++) {
@@ -227,14 +226,14 @@ function forkCheckTasks() {
   return tasks;
 }
 
-async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs, forkCheck = true }) {
+async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs, warmUp: warmUpSettings, forkCheck = true }) {
   log(`touching ${(rssBytes / GiB).toFixed(0)} GiB`);
   const held = touchResident(rssBytes);
   const result = { rssBytes, residentBytes: residentBytes(), vmas: vmaCount(), unavailable };
   const spawners = asyncSpawners();
   const withSync = has('spawnSync') && !request.register;
   log(`spawning: ${Object.keys(spawners).join(', ')}${withSync ? ', canforkSync' : ''}`);
-  Object.assign(result, await timeSpawners(spawners, withSync, spawnBudgetMs, rounds));
+  Object.assign(result, await timeSpawners(spawners, withSync, spawnBudgetMs, rounds, warmUpSettings));
   log(`throughput, ${inFlight} in flight`);
   result.throughputPerSecond = await timeThroughput(spawners, inFlight, throughputMs, rounds);
   // The fork check is timed in one pass of a level only (tinybench summaries do not pool).
@@ -345,7 +344,7 @@ async function measureCgroup({ spawnBudgetMs, rounds }) {
     canfork: () => canfork.spawn('/bin/true', [], { stdio: 'ignore' }),
     canforkCgroup: () => canfork.spawn('/bin/true', [], { stdio: 'ignore', cgroup: true }),
   };
-  return { unavailable: {}, ...(await timeSpawners(spawners, false, spawnBudgetMs, rounds)) };
+  return { unavailable: {}, ...(await timeSpawners(spawners, false, spawnBudgetMs, rounds, untimedOnly)) };
 }
 
 const measurements = { rss: measureAtRss, vmas: measureAtVmaCount, calls: measureCalls, memory: measureMemory, cgroup: measureCgroup };

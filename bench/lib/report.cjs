@@ -231,6 +231,21 @@ function cgroupLine(results) {
     `against ${ms(cgroup.stats.canforkCallMs)}.`;
 }
 
+/**
+ * How the spawners were warmed before their timed spawns, and the cold figures: a JIT-compiled spawner is timed once
+ * its engine has settled, and its first spawns in a fresh process are shown apart.
+ */
+function warmUpLines(warmUp, coldTable) {
+  if (!warmUp) return ['Each spawner was timed after 3 untimed spawns, with no warm-up beyond them.', ''];
+  return [
+    `Every spawner above was timed after a warm-up of ${warmUp.spawns} spawns or ${significant(warmUp.ms / 1000)} s, whichever ended first`,
+    '(`bench/lib/warm-up.mjs`), so those figures are what a long-lived process gets once its engine has compiled the',
+    'spawner\'s JavaScript: canfork\'s spawn runs in V8\'s interpreter first and took about 2000 spawns to settle here.',
+    `A process that spawns only now and then gets the figures below: the first ${warmUp.coldSpawns} spawns of each process`,
+    '(after 3 untimed ones that fill the page cache), pooled over the passes:', '', coldTable, '',
+  ];
+}
+
 function markdownReport(results) {
   const s = (row, key) => row.stats[key] ?? null;
   const rows = results.spawn;
@@ -245,6 +260,12 @@ function markdownReport(results) {
     rows.map((row) => [rssLabel(row.rssBytes), ...[['canforkMs', 'bunMs', 'canforkVsBun'], ['registerMs', 'bunMs', 'registerVsBun'],
       ['canforkSyncMs', 'bunSyncMs', 'spawnSyncVsBunSync'], ['canforkMs', 'denoMs'], ['canforkSyncMs', 'denoSyncMs'], ['canforkMs', 'posixSpawnMs'],
       ['childProcessMs', 'canforkMs']].map(([a, b, passKey]) => ratioWithPasses(ratio(stat(row, a), stat(row, b)), row, passKey))]));
+  const coldKeys = ['childProcessColdMs', 'canforkColdMs', 'registerColdMs', 'canforkSyncColdMs', 'bunColdMs', 'bunSyncColdMs', 'denoColdMs', 'denoSyncColdMs'];
+  const coldTable = table(
+    ['parent RSS', 'child_process.spawn', 'canfork spawn', 'canfork/register child_process.spawn', 'canfork spawnSync', 'Bun.spawn', 'Bun.spawnSync',
+      'Deno spawn', 'Deno outputSync', 'canfork ÷ Bun.spawn', 'spawnSync ÷ Bun.spawnSync'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...coldKeys.map((key) => ms(s(row, key))),
+      times(ratio(stat(row, 'canforkColdMs'), stat(row, 'bunColdMs'))), times(ratio(stat(row, 'canforkSyncColdMs'), stat(row, 'bunSyncColdMs')))]));
   const callTimeTable = table(
     ['parent RSS', 'child_process.spawn()', 'canfork spawn()', 'register child_process.spawn()', 'Bun.spawn()', 'Deno spawn()', 'C posix_spawn()',
       'canfork ÷ C (median)', 'canfork ÷ C (p99)'],
@@ -278,6 +299,8 @@ function markdownReport(results) {
     'Ratios of the medians above (below 1× means the left one is faster); against Bun also the same ratio in each',
     'pass of the level, lowest–highest (each pass runs every process once, so their spread is the machine\'s drift):',
     '', ratioTable, '',
+    '### The first spawns of a process', '',
+    ...warmUpLines(results.warmUp, coldTable),
     '### Where canfork is ahead and where it is behind', '',
     'Against the peers, from the medians of this run only:', '',
     ...(standingLines.length ? standingLines : [`- ${notMeasured}: no peer ran (see the notes)`]), '',

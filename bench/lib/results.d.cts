@@ -33,7 +33,9 @@ export interface SpawnRow {
   passRatios?: Record<string, (number | null)[]>;
   /**
    * Every figure above plus the spawn-call times (childProcessCallMs, canforkCallMs, registerCallMs, bunCallMs,
-   * denoCallMs, posixSpawnBlockedMs) and the throughput with 8 in flight (…PerSecond).
+   * denoCallMs, posixSpawnBlockedMs), the throughput with 8 in flight (…PerSecond) and the first spawns of each
+   * process, before its warm-up ended (childProcessColdMs, canforkColdMs, registerColdMs, canforkSyncColdMs,
+   * bunColdMs, bunSyncColdMs, denoColdMs, denoSyncColdMs).
    */
   stats: Record<string, Summary | null>;
 }
@@ -82,6 +84,11 @@ export interface BenchResults {
   mode: 'full' | 'quick';
   /** How many passes each memory level ran in (absent before passes: one). */
   passes?: number;
+  /**
+   * The warm-up of each spawner before its timed spawns (bench/lib/warm-up.mjs): that many spawns or that many ms,
+   * whichever ended first; the first coldSpawns of them are the …ColdMs figures. Absent before it: 3 spawns.
+   */
+  warmUp?: { spawns: number; ms: number; coldSpawns: number };
   startedAt: string;
   durationSeconds?: number;
   /** The commit measured; uncommittedSources when src/ or native/ differed from it. */

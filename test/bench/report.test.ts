@@ -159,6 +159,19 @@ describe('markdownReport and the charts', () => {
     expect(markdownReport(data)).toContain('| \'ignore\' | canfork spawn | 1.81 KiB | -2.44 KiB | 3.84 KiB | 200 |');
   });
 
+  it('gives the first spawns of each process apart, with the warm-up the timed figures had', () => {
+    const data = results(0.5, 0.3);
+    expect(markdownReport(data)).toContain('Each spawner was timed after 3 untimed spawns, with no warm-up beyond them.');
+    data.warmUp = { spawns: 2500, ms: 2500, coldSpawns: 250 };
+    data.spawn[0]!.stats = { ...data.spawn[0]!.stats, canforkColdMs: at(0.9), bunColdMs: at(0.75), canforkSyncColdMs: at(0.7), bunSyncColdMs: at(0.7) };
+    const markdown = markdownReport(data);
+    expect(markdown).toContain('after a warm-up of 2500 spawns or 2.5 s, whichever ended first');
+    expect(markdown).toContain('the first 250 spawns of each process');
+    expect(markdown).toContain('| 0 GiB | not yet measured | 0.9 ms (0.81–1.35, n 10) | not yet measured | 0.7 ms (0.63–1.05, n 10) | 0.75 ms (0.675–1.13, n 10) |'
+      + ' 0.7 ms (0.63–1.05, n 10) | not yet measured | not yet measured | 1.2× | 1× |');
+    expect(markdown).toContain('| 8 GiB | not yet measured |');
+  });
+
   it('places a slower median higher on the log axis', () => {
     const svg = spawnChart(results(0.5, 0.3));
     const medians = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)" r="3.5" fill="#d62728"><title>child_process\.spawn: median ([\d.]+)/g)]
