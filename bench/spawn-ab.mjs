@@ -48,14 +48,16 @@ const cases = {
 const samples = {};
 const callSamples = {};
 for (const build of Object.keys(builds)) for (const name of Object.keys(cases)) samples[`${build}, ${name}`] = [];
-for (let round = -300; round < spawns; round++) {
+// The first 1000 rounds warm both builds up: V8 compiles the hot paths meanwhile (canfork's spawn took about 2000
+// spawns to settle, and each round spawns each build's spawn twice), so they are not kept.
+const warmUpRounds = 1000;
+for (let round = -warmUpRounds; round < spawns; round++) {
   const order = round % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
   for (const [name, run] of Object.entries(cases)) {
     for (const build of order) {
       const start = process.hrtime.bigint();
       callMicroseconds = undefined;
       await run(builds[build]);
-      // The first 300 rounds warm both builds up (V8 compiles the hot paths meanwhile): not kept.
       if (round < 0) continue;
       samples[`${build}, ${name}`].push(Number(process.hrtime.bigint() - start) / 1000);
       if (callMicroseconds !== undefined) (callSamples[`${build}, ${name}`] ??= []).push(callMicroseconds);

@@ -12,11 +12,13 @@
 //   child, exec → exit: the rest of the exec, then /bin/true itself, the dynamic loader and libc start-up.
 // Where the kernel keeps parent and child on one CPU (it did on the 2-core machine of the README), these run one
 // after another, so every microsecond of them is in the spawn-to-exit time; `serial` is the sum of the first three,
-// what the spawner adds to the program's own run. The loops take turns in 3 passes of spawns/3 spawns each, after
-// 200 untimed ones. Prints one JSON object, times in µs, and writes it to bench/results/spawn-sched.json, from which
-// bench/update-readme.mjs adds the split to the README.
+// what the spawner adds to the program's own run. The loops take turns in 3 passes of spawns/3 spawns each. Each
+// pass first warms its loop up with 2500 spawns that perf does not record (it starts disabled and the loop enables
+// it through perf's control fifo), so the figures are those of a settled JIT (see bench/lib/warm-up.mjs). Prints one
+// JSON object, times in µs, and writes it to bench/results/spawn-sched.json, from which bench/update-readme.mjs adds
+// the split to the README.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.cjs';
@@ -27,8 +29,11 @@ const spawns = Number(process.argv[2] ?? 1000);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const passes = 3;
 const spawnsPerPass = Math.ceil(spawns / passes);
-// Spawns at the start of each loop left out of the figures: V8 is still compiling the hot paths meanwhile.
-const warmUp = 200;
+// Spawns before perf is enabled: V8 is still compiling the hot paths meanwhile (canfork's spawn took about 2000
+// to settle).
+const warmUp = 2500;
+// The first recorded spawn may be cut by the enabling; it is left out.
+const leftOut = 1;
 
 /** `perf sched timehist` rows with run times: { endUs, cpu, tid, runUs }, in time order. */
 function timehistRows(text) {
@@ -92,7 +97,7 @@ function splitTurns(rows, { execs, wakeUps }) {
   const parts = { 'parent, exit → clone': [], 'child, clone → exec': [], 'parent, after exec': [], 'child, exec → exit': [], serial: [] };
   let sameCpu = 0;
   ordered.forEach((child, index) => {
-    if (index < warmUp) return;
+    if (index < leftOut) return;
     parts['child, clone → exec'].push(child.beforeRelease);
     parts['child, exec → exit'].push(child.program);
     const afterExec = ranSum(child.release, child.exit);
@@ -107,7 +112,7 @@ function splitTurns(rows, { execs, wakeUps }) {
     const parentCpu = parentRows.findLast((row) => row.endUs <= child.release)?.cpu;
     if (child.cpus.size === 1 && child.cpus.has(parentCpu)) sameCpu++;
   });
-  return { sameCpu, children: Math.max(0, ordered.length - warmUp), parts };
+  return { sameCpu, children: Math.max(0, ordered.length - leftOut), parts };
 }
 
 /** One loop's passes pooled: the share of children that ran on the parent's CPU, and each part's quartiles. */
@@ -131,17 +136,31 @@ try {
   process.exit(1);
 }
 // One perf record per loop and pass, the loops taking turns (bench/lib/spawn-loops.cjs).
-const turnsOf = runInTurns(spawnLoops(), `for (let i = 0; i < ${warmUp + spawnsPerPass}; i++) await spawnToExit();`, passes,
+// The loop: its warm-up, then perf enabled through the control fifo (perf answers "ack" on the other), then the
+// recorded spawns.
+const loopBody = `const { openSync, readSync, writeFileSync } = require('node:fs');
+for (let i = 0; i < ${warmUp}; i++) await spawnToExit();
+writeFileSync(process.env.CANFORK_PERF_CONTROL, 'enable\\n');
+readSync(openSync(process.env.CANFORK_PERF_ACK, 'r'), Buffer.alloc(5));
+for (let i = 0; i < ${leftOut + spawnsPerPass}; i++) await spawnToExit();`;
+const turnsOf = runInTurns(spawnLoops(), loopBody, passes,
   (runtime, script) => {
     const data = `${script}.data`;
-    // perf sched's own events (the wake-ups among them) and each exec, which tells the children.
-    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '-e', 'sched:sched_process_exec', '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const control = `${script}.control`;
+    const ack = `${script}.ack`;
+    rmSync(control, { force: true });
+    rmSync(ack, { force: true });
+    execFileSync('mkfifo', [control, ack]);
+    // perf sched's own events (the wake-ups among them) and each exec, which tells the children; disabled (-D -1)
+    // until the loop enables it.
+    execFileSync('perf', ['sched', 'record', '-q', '-o', data, '-D', '-1', `--control=fifo:${control},${ack}`, '-e', 'sched:sched_process_exec',
+      '--', runtime, script], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CANFORK_PERF_CONTROL: control, CANFORK_PERF_ACK: ack } });
     const read = (args) => execFileSync('perf', [...args, '-i', data], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
     return splitTurns(timehistRows(read(['sched', 'timehist'])), scriptEvents(read(['script', '-F', 'tid,time,event,trace'])));
   });
 const names = Object.keys(turnsOf);
 const results = {
-  measuredAt: new Date().toISOString(), source: sourceVersion(), machine: describeMachine(), spawnsPerPass, passes,
+  measuredAt: new Date().toISOString(), source: sourceVersion(), machine: describeMachine(), spawnsPerPass, passes, warmUpSpawns: warmUp,
   loops: Object.fromEntries(names.map((name) => [name, summariseTurns(turnsOf[name])])),
 };
 const text = `${JSON.stringify(results, null, 2)}\n`;
