@@ -185,14 +185,12 @@ const spawnSources = {
   childProcessStallMs: ['worker', (run) => run.childProcess?.stallMs],
   canforkStallMs: ['worker', (run) => run.canfork?.stallMs],
   idleStallMs: ['worker', (run) => run.idle?.stallMs],
-  // The first spawns of each process, before the warm-up's end (bench/lib/warm-up.mjs).
-  childProcessColdMs: ['worker', (run) => run.childProcess?.coldMs],
-  canforkColdMs: ['worker', (run) => run.canfork?.coldMs],
-  registerColdMs: ['register', (run) => run.register?.coldMs],
-  canforkSyncColdMs: ['worker', (run) => run.canforkSync?.coldMs],
-  bunColdMs: ['bun', (run) => run.spawn.coldMs],
+  // The first spawns of each process, before the warm-up's end (bench/lib/warm-up.mjs): [process, its samples' field].
+  ...Object.fromEntries(Object.entries({
+    childProcessColdMs: ['worker', 'childProcess'], canforkColdMs: ['worker', 'canfork'], registerColdMs: ['register', 'register'],
+    canforkSyncColdMs: ['worker', 'canforkSync'], bunColdMs: ['bun', 'spawn'], denoColdMs: ['deno', 'spawn'],
+  }).map(([key, [name, field]]) => [key, [name, (run) => run[field]?.coldMs]])),
   bunSyncColdMs: ['bun', (run) => run.spawnSyncColdMs],
-  denoColdMs: ['deno', (run) => run.spawn.coldMs],
   denoSyncColdMs: ['deno', (run) => run.spawnSyncColdMs],
 };
 const callSources = {
