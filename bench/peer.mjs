@@ -7,7 +7,7 @@
 // object on stdout; times are in ms.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { warmUp } from './lib/warm-up.mjs';
+import { untimedOnly, warmUp } from './lib/warm-up.mjs';
 
 const GiB = 1024 ** 3;
 const request = JSON.parse((globalThis.Bun ? process.argv[2] : globalThis.Deno.args[0]) ?? '{}');
@@ -101,8 +101,9 @@ async function main() {
   const peer = peerSpawners();
   const held = touchResident(request.rssBytes);
   const result = { runtime: peer.runtime, version: peer.version, rssBytes: request.rssBytes, residentBytes: residentBytes() };
-  const spawn = { latencyMs: [], callMs: [], coldMs: await warmUp(() => peer.exited(peer.start()), request.warmUp) };
-  const spawnSyncColdMs = await warmUp(peer.runSync, request.warmUp);
+  const warmUpSettings = request.warmUp ?? untimedOnly;
+  const spawn = { latencyMs: [], callMs: [], coldMs: await warmUp(() => peer.exited(peer.start()), warmUpSettings) };
+  const spawnSyncColdMs = await warmUp(peer.runSync, warmUpSettings);
   const spawnSync = [];
   const minRuns = 5;
   for (let round = 0; round < request.rounds; round++) {

@@ -32,7 +32,7 @@ const spawnsPerPass = Math.ceil(spawns / passes);
 // Spawns before perf is enabled: V8 is still compiling the hot paths meanwhile (canfork's spawn took about 2000
 // to settle).
 const warmUp = 2500;
-// The first recorded spawn may be cut by the enabling; it is left out.
+// The first recorded spawn is left out: its parent's turn before the clone holds the enabling (the write, the ack).
 const leftOut = 1;
 
 /** `perf sched timehist` rows with run times: { endUs, cpu, tid, runUs }, in time order. */

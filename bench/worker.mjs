@@ -226,7 +226,7 @@ function forkCheckTasks() {
   return tasks;
 }
 
-async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs, warmUp: warmUpSettings, forkCheck = true }) {
+async function measureAtRss({ rssBytes, spawnBudgetMs, rounds, microTimeMs, inFlight, throughputMs, warmUp: warmUpSettings = untimedOnly, forkCheck = true }) {
   log(`touching ${(rssBytes / GiB).toFixed(0)} GiB`);
   const held = touchResident(rssBytes);
   const result = { rssBytes, residentBytes: residentBytes(), vmas: vmaCount(), unavailable };
