@@ -15,12 +15,20 @@ const root = path.resolve(__dirname, '..');
 const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] });
 const hasTool = (tool) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' }).status === 0;
 
+/** prebuildify in `cwd`: 0, or the exit status this script is to end with (128 + the signal that ended it). */
 function run(cwd, args, env) {
   const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', ...args], { cwd, stdio: 'inherit', env });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  if (result.status !== null) return result.status;
+  return 128 + (os.constants.signals[result.signal] ?? 0);
 }
 
-run(root, [], offlineBuildEnv());
+// A signal (a CI timeout, Ctrl-C) must not end this script before the finally below removes its scratch copy:
+// with a listener, Node runs it only once the synchronous work (and that finally) is done, and then it ends
+// with the signal's status. prebuildify, in the same process group, gets the signal itself.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(128 + os.constants.signals[signal]));
+
+const hostStatus = run(root, [], offlineBuildEnv());
+if (hostStatus !== 0) process.exit(hostStatus);
 // prebuildify moves the binary out of build/Release; the compiled build stays where the loader and the
 // build tests look for it.
 const hostPrebuild = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'canfork.node');
@@ -34,18 +42,23 @@ if (!hasTool(`${cross}-g++`)) {
   process.exit(0);
 }
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'canfork-arm64-'));
+let crossStatus;
 try {
   for (const entry of ['package.json', 'binding.gyp', 'native', 'toolchain']) {
     fs.cpSync(path.join(root, entry), path.join(scratch, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(scratch, 'node_modules'));
-  run(scratch, ['--arch', 'arm64', '--strip-bin', `${cross}-strip`], {
+  crossStatus = run(scratch, ['--arch', 'arm64', '--strip-bin', `${cross}-strip`], {
     ...offlineBuildEnv(), CC: `${cross}-gcc`, CXX: `${cross}-g++`, LINK: `${cross}-g++`, AR: `${cross}-ar`,
   });
-  const target = path.join(root, 'prebuilds', 'linux-arm64');
-  fs.mkdirSync(target, { recursive: true });
-  fs.copyFileSync(path.join(scratch, 'prebuilds', 'linux-arm64', 'canfork.node'), path.join(target, 'canfork.node'));
-  console.log('prebuild: prebuilds/linux-arm64/canfork.node (cross-compiled)');
+  if (crossStatus === 0) {
+    const target = path.join(root, 'prebuilds', 'linux-arm64');
+    fs.mkdirSync(target, { recursive: true });
+    fs.copyFileSync(path.join(scratch, 'prebuilds', 'linux-arm64', 'canfork.node'), path.join(target, 'canfork.node'));
+    console.log('prebuild: prebuilds/linux-arm64/canfork.node (cross-compiled)');
+  }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }
+// Only now: process.exit inside the try would skip the finally and leave the scratch copy behind.
+if (crossStatus !== 0) process.exit(crossStatus);
