@@ -10,8 +10,9 @@
 namespace canfork {
 
 // The plan as src/binding.ts packs it, in info[first..first + 4]: candidates, argv, envp (null: environ),
-// cwd (a string, else none) and a Float64Array of its numbers (core::PlanSlot). Where a plan object's dozen
-// properties were read through N-API, 7 µs per spawn once a child had run, these are five arguments.
+// cwd (a string, else none) and a Float64Array of its numbers (core::PlanSlot): five arguments where a plan
+// object's dozen properties were read through N-API; the spawn() call took 4-5 µs less so (bench/spawn-ab.mjs,
+// 22553ff against its parent).
 // TypeError/RangeError for anything malformed.
 core::SpawnPlan ReadSpawnPlan(const Napi::CallbackInfo& info, size_t first);
 

@@ -11,9 +11,13 @@
 namespace canfork {
 namespace {
 
-rlim_t ToRlim(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  return LimitFromNumber(info.Env(), NumberArg(info, index, name), "a limit must be a non-negative safe integer or Infinity");
+// `name` is "soft" or "hard"; `message` names it too (made once, not per call).
+rlim_t ToRlim(const Napi::CallbackInfo& info, size_t index, const char* name, const char* message) {
+  return LimitFromNumber(info.Env(), NumberArg(info, index, name), message);
 }
+
+constexpr const char* kSoftMessage = "soft must be a non-negative safe integer or Infinity";
+constexpr const char* kHardMessage = "hard must be a non-negative safe integer or Infinity";
 
 int ResourceArg(const Napi::CallbackInfo& info, size_t index) {
   return static_cast<int>(IntegerArg(info, index, "resource", 0, RLIM_NLIMITS - 1, "unknown resource"));
@@ -43,7 +47,7 @@ Napi::Value GetRlimit(const Napi::CallbackInfo& info) {
 // setrlimit(resource, soft, hard) -> 0 or a negative errno
 Napi::Value SetRlimit(const Napi::CallbackInfo& info) {
   int resource = ResourceArg(info, 0);
-  struct rlimit limit = {ToRlim(info, 1, "soft"), ToRlim(info, 2, "hard")};
+  struct rlimit limit = {ToRlim(info, 1, "soft", kSoftMessage), ToRlim(info, 2, "hard", kHardMessage)};
   return Errno(info.Env(), setrlimit(static_cast<__rlimit_resource_t>(resource), &limit));
 }
 
@@ -54,7 +58,7 @@ Napi::Value Prlimit(const Napi::CallbackInfo& info) {
   int resource = ResourceArg(info, 1);
   struct rlimit next;
   bool setting = info.Length() > 2 && !info[2].IsUndefined();
-  if (setting) next = {ToRlim(info, 2, "soft"), ToRlim(info, 3, "hard")};
+  if (setting) next = {ToRlim(info, 2, "soft", kSoftMessage), ToRlim(info, 3, "hard", kHardMessage)};
   struct rlimit previous;
   int result = prlimit(static_cast<pid_t>(pid), static_cast<__rlimit_resource>(resource), setting ? &next : nullptr,
                        &previous);

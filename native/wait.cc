@@ -2,7 +2,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-
 #include "addon.h"
 #include "core/vfork.h"
 #include "plan.h"

@@ -252,6 +252,11 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     expect(() => native.spawn(plan(['/bin/true'], { rlimits: [native.rlimitResources.nofile!, 64.5, 128] }), new Int32Array(4)))
       .toThrow(RangeError);
     expect(() => native.spawnSync(plan(['/bin/true'], { gid: 1.5 }), null, 0, 15, false, 1)).toThrow(RangeError);
+    // The message names the argument that was wrong.
+    expect(() => native.spawnSync(plan(['/bin/true']), null, 0, 15, false, 1, 1.5)).toThrow(new RangeError('forceKillAfterMs is out of range'));
+    expect(() => native.spawnSync(plan(['/bin/true']), null, 0, 15, false, 1, -1, -2)).toThrow(new RangeError('cgroupKillFd is out of range'));
+    expect(() => native.setrlimit(native.rlimitResources.nofile!, 64, 128.5))
+      .toThrow(new RangeError('hard must be a non-negative safe integer or Infinity'));
     expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
     expect(() => native.signalWatched(1, 100)).toThrow(RangeError);
     expect(() => native.mountsChanged('3' as unknown as number)).toThrow(TypeError);
