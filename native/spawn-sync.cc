@@ -28,8 +28,10 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
     options.input = info[5].As<Napi::Buffer<uint8_t>>().Data();
     options.inputLength = info[5].As<Napi::Buffer<uint8_t>>().Length();
   }
-  options.timeoutMs = static_cast<int64_t>(NumberArg(info, 6, "timeoutMs"));
-  options.killSignal = static_cast<int>(NumberArg(info, 7, "killSignal"));
+  // Whole numbers before the casts: a NaN or 1e300 cast to an integer is undefined behaviour. A kill signal
+  // the kernel has no such number for is the kernel's to refuse (the run reports it), so only its type is checked.
+  options.timeoutMs = IntegerArg(info, 6, "timeoutMs", 0, kMaxSafeInteger, "timeoutMs is out of range");
+  options.killSignal = static_cast<int>(IntegerArg(info, 7, "killSignal", 0, INT32_MAX, "killSignal is out of range"));
   options.killGroup = BoolArg(info, 8, "killGroup");
   options.maxBuffer = NumberArg(info, 9, "maxBuffer");
   options.forceKillAfterMs = OptionalInteger(info, 10, "forceKillAfterMs", "forceKillAfterMs is out of range");

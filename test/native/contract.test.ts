@@ -255,6 +255,8 @@ describe('one errno shape: 0 or a negative errno, never thrown', () => {
     // The message names the argument that was wrong.
     expect(() => native.spawnSync(plan(['/bin/true']), null, 0, 15, false, 1, 1.5)).toThrow(new RangeError('forceKillAfterMs is out of range'));
     expect(() => native.spawnSync(plan(['/bin/true']), null, 0, 15, false, 1, -1, -2)).toThrow(new RangeError('cgroupKillFd is out of range'));
+    expect(() => native.spawnSync(plan(['/bin/true']), null, Number.NaN, 15, false, 1)).toThrow(new RangeError('timeoutMs is out of range'));
+    expect(() => native.spawnSync(plan(['/bin/true']), null, 0, 1e300, false, 1)).toThrow(new RangeError('killSignal is out of range'));
     expect(() => native.setrlimit(native.rlimitResources.nofile!, 64, 128.5))
       .toThrow(new RangeError('hard must be a non-negative safe integer or Infinity'));
     expect(() => native.munmap({ address: 0n, length: 1 })).toThrow(TypeError);
