@@ -102,8 +102,8 @@ async function main() {
   const held = touchResident(request.rssBytes);
   const result = { runtime: peer.runtime, version: peer.version, rssBytes: request.rssBytes, residentBytes: residentBytes() };
   const warmUpSettings = request.warmUp ?? untimedOnly;
-  const spawn = { latencyMs: [], callMs: [], coldMs: await warmUp(() => peer.exited(peer.start()), warmUpSettings) };
-  const spawnSyncColdMs = await warmUp(peer.runSync, warmUpSettings);
+  const spawn = { latencyMs: [], callMs: [], warmUp: await warmUp(() => peer.exited(peer.start()), warmUpSettings) };
+  const spawnSyncWarmUp = await warmUp(peer.runSync, warmUpSettings);
   const spawnSync = [];
   const minRuns = 5;
   for (let round = 0; round < request.rounds; round++) {
@@ -112,7 +112,7 @@ async function main() {
   }
   result.spawn = spawn;
   result.spawnSync = spawnSync;
-  result.spawnSyncColdMs = spawnSyncColdMs;
+  result.spawnSyncWarmUp = spawnSyncWarmUp;
   result.throughputPerSecond = [];
   for (let round = 0; round < request.rounds; round++) {
     result.throughputPerSecond.push(await throughput(peer, request.inFlight, request.throughputMs / request.rounds));

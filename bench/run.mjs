@@ -15,6 +15,7 @@ import { markdownReport } from './lib/report.cjs';
 import { sourceVersion } from './lib/source-version.cjs';
 import { ratio, round, roundSummary, summarize } from './lib/stats.cjs';
 import { canForkChart, spawnChart } from './lib/charts.cjs';
+import { untimedSpawns, warmUpSpawns } from './lib/warm-up.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, 'results');
@@ -25,9 +26,9 @@ const settings = quick
   ? { rssLevels: [0, 1], vmaLevels: [100, 1000, 10000], passes: 2, spawnBudgetMs: 400, rounds: 4, microTimeMs: 250, cSpawns: 60, cRounds: 7,
     inFlight: 8, throughputMs: 300, memoryChildren: 50, warmUp: { spawns: 300, ms: 300, coldSpawns: 100 } }
   : { rssLevels: [0, 1, 4, 8], vmaLevels: [100, 1000, 10000], passes: 3, spawnBudgetMs: 3000, rounds: 6, microTimeMs: 1000, cSpawns: 3600, cRounds: 21,
-    inFlight: 8, throughputMs: 2000, memoryChildren: 200, warmUp: { spawns: 2500, ms: 2500, coldSpawns: 250 } };
+    inFlight: 8, throughputMs: 2000, memoryChildren: 200, warmUp: { spawns: warmUpSpawns, ms: 2500, coldSpawns: 250 } };
 // warmUp: before its timed rounds, each spawner of each process spawns that many times or for that long, whichever
-// ends first (bench/lib/warm-up.mjs: canfork's spawn needs about 2000 for V8 to settle); the first coldSpawns
+// ends first (bench/lib/warm-up.mjs); the first coldSpawns
 // of them are the "cold" figures.
 // cSpawns: about as many as each Node spawner gets in its budget, so that the C floor's median and p99 carry the
 // same weight as theirs (with 300, its p99 was its third slowest spawn).
@@ -168,6 +169,18 @@ function forkCheckFigures(forkCheck) {
 
 const nsToMs = (list) => list?.map((nsValue) => nsValue / 1e6);
 
+/** Each spawner's warm-up (bench/lib/warm-up.mjs): [the process that runs it, its { coldMs, settlingCpuUs }]. */
+const warmUpSources = {
+  childProcess: ['worker', (run) => run.childProcess?.warmUp],
+  canfork: ['worker', (run) => run.canfork?.warmUp],
+  register: ['register', (run) => run.register?.warmUp],
+  canforkSync: ['worker', (run) => run.canforkSync?.warmUp],
+  bun: ['bun', (run) => run.spawn.warmUp],
+  bunSync: ['bun', (run) => run.spawnSyncWarmUp],
+  deno: ['deno', (run) => run.spawn.warmUp],
+  denoSync: ['deno', (run) => run.spawnSyncWarmUp],
+};
+
 /**
  * Where each spawn figure of a level comes from: [the process that measures it, its samples in one pass's
  * result]. Times in ms; throughput in spawns per second, one sample per round.
@@ -185,13 +198,8 @@ const spawnSources = {
   childProcessStallMs: ['worker', (run) => run.childProcess?.stallMs],
   canforkStallMs: ['worker', (run) => run.canfork?.stallMs],
   idleStallMs: ['worker', (run) => run.idle?.stallMs],
-  // The first spawns of each process, before the warm-up's end (bench/lib/warm-up.mjs): [process, its samples' field].
-  ...Object.fromEntries(Object.entries({
-    childProcessColdMs: ['worker', 'childProcess'], canforkColdMs: ['worker', 'canfork'], registerColdMs: ['register', 'register'],
-    canforkSyncColdMs: ['worker', 'canforkSync'], bunColdMs: ['bun', 'spawn'], denoColdMs: ['deno', 'spawn'],
-  }).map(([key, [name, field]]) => [key, [name, (run) => run[field]?.coldMs]])),
-  bunSyncColdMs: ['bun', (run) => run.spawnSyncColdMs],
-  denoSyncColdMs: ['deno', (run) => run.spawnSyncColdMs],
+  // The first spawns of each process, before the warm-up's end: childProcessColdMs, canforkColdMs, ...
+  ...Object.fromEntries(Object.entries(warmUpSources).map(([name, [owner, pick]]) => [`${name}ColdMs`, [owner, (run) => pick(run)?.coldMs]])),
 };
 const callSources = {
   childProcessCallMs: ['worker', (run) => run.childProcess?.callMs],
@@ -259,8 +267,15 @@ async function measureRssLevel(rssBytes, baseline, peers, results) {
   const sources = { ...spawnSources, ...callSources };
   const passRatios = Object.fromEntries(Object.entries(passComparisons).map(([key, [ours, theirs]]) => [key,
     Array.from({ length: passes }, (_, index) => round(ratio(summarize(samples(sources[ours], index))?.median, summarize(samples(sources[theirs], index))?.median)))]));
+  // How each spawner settled: its CPU time per spawn over each batch of the warm-up, the median of the passes.
+  const settlingCpuUs = Object.fromEntries(Object.entries(warmUpSources).map(([name, [owner, pick]]) => {
+    const passLists = (runs[owner] ?? []).map((run) => pick(run)?.settlingCpuUs).filter(Array.isArray);
+    const batches = Math.max(0, ...passLists.map((list) => list.length));
+    return [name, Array.from({ length: batches }, (_, batch) => round(summarize(passLists.map((list) => list[batch]).filter((v) => v !== undefined))?.median ?? null))];
+  }).filter(([, list]) => list.length > 0));
   const [worker] = runs.worker;
-  results.spawn.push({ rssBytes, residentBytes: worker.residentBytes, ...spawnFigures.row, passRatios, stats: { ...spawnFigures.stats, ...callStats } });
+  results.spawn.push({ rssBytes, residentBytes: worker.residentBytes, ...spawnFigures.row, passRatios, settlingCpuUs,
+    stats: { ...spawnFigures.stats, ...callStats } });
   const fork = forkCheckFigures(worker.forkCheck);
   results.canFork.push({ rssBytes, vmas: worker.vmas, ...fork.row, stats: fork.stats });
   recordMissing(results, worker.unavailable);
@@ -357,7 +372,7 @@ async function main() {
   const load = watchMachineLoad();
   const baseline = compileBaseline();
   const results = {
-    machine: describeMachine(), mode: quick ? 'quick' : 'full', passes: settings.passes, warmUp: settings.warmUp, startedAt: started.toISOString(), source: sourceVersion(),
+    machine: describeMachine(), mode: quick ? 'quick' : 'full', passes: settings.passes, warmUp: { ...settings.warmUp, untimedSpawns }, startedAt: started.toISOString(), source: sourceVersion(),
     // Free text from whoever ran it: what else the machine was doing (the load figures below are measured).
     conditions: process.env.CANFORK_BENCH_CONDITIONS ?? null,
     peers: {}, spawn: [], canFork: [], calls: [], memory: [], cgroup: null, cliScan: null, notes: [],

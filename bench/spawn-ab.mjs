@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { warmUpSpawns } from './lib/warm-up.mjs';
 
 const require = createRequire(import.meta.url);
 const [otherRoot, spawnsArgument] = process.argv.slice(2);
@@ -48,9 +49,9 @@ const cases = {
 const samples = {};
 const callSamples = {};
 for (const build of Object.keys(builds)) for (const name of Object.keys(cases)) samples[`${build}, ${name}`] = [];
-// The first 1000 rounds warm both builds up: V8 compiles the hot paths meanwhile (canfork's spawn took about 2000
-// spawns to settle, and each round spawns each build's spawn twice), so they are not kept.
-const warmUpRounds = 1000;
+// The first rounds warm both builds up (V8 compiles the hot paths meanwhile) and are not kept: each round spawns
+// each build's spawn twice, so half of bench/lib/warm-up.mjs's count.
+const warmUpRounds = warmUpSpawns / 2;
 for (let round = -warmUpRounds; round < spawns; round++) {
   const order = round % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
   for (const [name, run] of Object.entries(cases)) {

@@ -4,7 +4,7 @@
 // by an 'exit' listener, register, the addon alone, Bun) spawns /bin/true one after another in a process of its own,
 // and reads its JavaScript thread's /proc/thread-self/schedstat (time on a CPU, time runnable but waiting for one)
 // before and after, with the whole process's user and system time (process.cpuUsage) and the wall time
-// (bench/lib/spawn-loop.cjs). Each loop warms up with 2500 spawns first. The loops take turns for `rounds` rounds,
+// (bench/lib/spawn-loop.cjs). Each loop warms up first (bench/lib/warm-up.mjs warmUpSpawns). The loops take turns for `rounds` rounds,
 // each round starting with the next one. Prints one JSON object: per loop, µs per spawn, the median of the rounds
 // and each round's figure.
 // The thread's on-CPU time counts what the kernel does for it too (the clone, the exit's wake-up); otherThreads,
@@ -13,12 +13,11 @@
 import { execFileSync } from 'node:child_process';
 import { modulePath, runInTurns, spawnLoops } from './lib/spawn-loops.cjs';
 import { summarize } from './lib/stats.cjs';
+import { warmUpSpawns } from './lib/warm-up.mjs';
 
 const spawns = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
-// Long enough for V8 to have settled (bench/lib/warm-up.mjs): after 500, canfork's spawn still took 72 µs of
-// the thread and 88 of the process per spawn, where it takes 64 and 67 once settled.
-const loopSettings = JSON.stringify({ warmUp: 2500, spawns });
+const loopSettings = JSON.stringify({ warmUp: warmUpSpawns, spawns });
 
 // Each loop's script: bench/lib/spawn-loop.cjs timing its spawnToExit, the figures on stdout.
 const perRound = runInTurns(spawnLoops(), `const { timeSpawnLoop } = require(${modulePath('bench', 'lib', 'spawn-loop.cjs')});

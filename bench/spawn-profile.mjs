@@ -20,6 +20,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
+import { warmUpSpawns } from './lib/warm-up.mjs';
 
 const require = createRequire(import.meta.url);
 const canfork = require('../dist/index.js');
@@ -64,7 +65,7 @@ const newSpaceUsed = () => v8.getHeapSpaceStatistics().find((space) => space.spa
 // In the --allocation process: bytes allocated per call, or null when a collection ran anyway (new space shrank).
 async function heapBytesPerCall(piece) {
   const calls = 300;
-  for (let i = 0; i < 2500; i++) await piece.run(); // warm-up, as below
+  for (let i = 0; i < warmUpSpawns; i++) await piece.run(); // warm-up, as below
   globalThis.gc();
   const before = newSpaceUsed();
   for (let i = 0; i < calls; i++) await piece.run();
@@ -83,8 +84,8 @@ const jsHeapBytes = JSON.parse(childProcess.execFileSync(process.execPath, [
   '--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', fileURLToPath(import.meta.url), '--allocation',
 ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 
-// Warm-up: 2500 calls of each piece, about what canfork's spawn needs for V8 to settle (bench/lib/warm-up.mjs).
-for (const piece of Object.values(pieces)) for (let i = 0; i < 2500; i++) await piece.run();
+// Warm-up: bench/lib/warm-up.mjs's count of calls of each piece.
+for (const piece of Object.values(pieces)) for (let i = 0; i < warmUpSpawns; i++) await piece.run();
 const samples = Object.fromEntries(Object.keys(pieces).map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
   for (const [name, piece] of Object.entries(pieces)) samples[name].push(await cpuPerCall(piece));

@@ -13,7 +13,7 @@
 // Where the kernel keeps parent and child on one CPU (it did on the 2-core machine of the README), these run one
 // after another, so every microsecond of them is in the spawn-to-exit time; `serial` is the sum of the first three,
 // what the spawner adds to the program's own run. The loops take turns in 3 passes of spawns/3 spawns each. Each
-// pass first warms its loop up with 2500 spawns that perf does not record (it starts disabled and the loop enables
+// pass first warms its loop up (bench/lib/warm-up.mjs warmUpSpawns) that perf does not record (it starts disabled and the loop enables
 // it through perf's control fifo), so the figures are those of a settled JIT (see bench/lib/warm-up.mjs). Prints one
 // JSON object, times in µs, and writes it to bench/results/spawn-sched.json, from which bench/update-readme.mjs adds
 // the split to the README.
@@ -24,14 +24,14 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.cjs';
 import { sourceVersion } from './lib/source-version.cjs';
 import { runInTurns, spawnLoops } from './lib/spawn-loops.cjs';
+import { warmUpSpawns } from './lib/warm-up.mjs';
 
 const spawns = Number(process.argv[2] ?? 1000);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const passes = 3;
 const spawnsPerPass = Math.ceil(spawns / passes);
-// Spawns before perf is enabled: V8 is still compiling the hot paths meanwhile (canfork's spawn took about 2000
-// to settle).
-const warmUp = 2500;
+// Spawns before perf is enabled: V8 is still compiling the hot paths meanwhile.
+const warmUp = warmUpSpawns;
 // The first recorded spawn is left out: its parent's turn before the clone holds the enabling (the write, the ack).
 const leftOut = 1;
 

@@ -154,10 +154,9 @@ function asyncSpawners() {
 async function timeSpawners(spawners, withSync, budgetMs, rounds, warmUpSettings, minRuns = 5) {
   const samples = {};
   for (const [name, start] of Object.entries(spawners)) {
-    const coldMs = await warmUp(() => exitOf(start()), warmUpSettings);
-    samples[name] = { latencyMs: [], callMs: [], stallMs: [], coldMs };
+    samples[name] = { latencyMs: [], callMs: [], stallMs: [], warmUp: await warmUp(() => exitOf(start()), warmUpSettings) };
   }
-  if (withSync) samples.canforkSync = { latencyMs: [], coldMs: await warmUp(spawnSyncTrue, warmUpSettings) };
+  if (withSync) samples.canforkSync = { latencyMs: [], warmUp: await warmUp(spawnSyncTrue, warmUpSettings) };
   samples.idle = { stallMs: [] };
   const runsPerRound = Math.ceil(minRuns / rounds);
   for (let round = 0; round < rounds; round++) {

@@ -55,4 +55,4 @@ function watchMachineLoad() {
   };
 }
 
-module.exports = { describeMachine, statFields, watchMachineLoad };
+module.exports = { describeMachine, watchMachineLoad };

@@ -231,18 +231,41 @@ function cgroupLine(results) {
     `against ${ms(cgroup.stats.canforkCallMs)}.`;
 }
 
+const spawnerNames = {
+  childProcess: 'child_process.spawn', canfork: 'canfork spawn', register: 'canfork/register child_process.spawn', canforkSync: 'canfork spawnSync',
+  bun: 'Bun.spawn', bunSync: 'Bun.spawnSync', deno: 'Deno spawn', denoSync: 'Deno outputSync',
+};
+
+/** Per spawner, its process's CPU time per spawn over each batch of the warm-up, at the first level that has them. */
+function settlingTable(rows, batchSpawns) {
+  const row = rows.find((candidate) => Object.keys(candidate.settlingCpuUs ?? {}).length > 0);
+  if (!row) return null;
+  const lists = Object.entries(row.settlingCpuUs);
+  const batches = Math.max(...lists.map(([, list]) => list.length));
+  const header = Array.from({ length: batches }, (_, batch) => `${batch * batchSpawns + 1}–${(batch + 1) * batchSpawns}`);
+  return { rssBytes: row.rssBytes, table: table(['spawner', ...header],
+    lists.map(([name, list]) => [spawnerNames[name] ?? name, ...header.map((_, batch) => (list[batch] === undefined || list[batch] === null
+      ? '–' : `${significant(list[batch])} µs`))])) };
+}
+
 /**
- * How the spawners were warmed before their timed spawns, and the cold figures: a JIT-compiled spawner is timed once
- * its engine has settled, and its first spawns in a fresh process are shown apart.
+ * How the spawners were warmed before their timed spawns, and what the warm-up showed: a JIT-compiled spawner is
+ * timed once its engine has settled; its first spawns in a fresh process, and how it settled, are shown apart.
  */
-function warmUpLines(warmUp, coldTable) {
+function warmUpLines(warmUp, coldTable, rows) {
   if (!warmUp) return ['Each spawner was timed after 3 untimed spawns, with no warm-up beyond them.', ''];
+  const settling = settlingTable(rows, warmUp.coldSpawns);
   return [
     `Every spawner above was timed after a warm-up of ${warmUp.spawns} spawns or ${significant(warmUp.ms / 1000)} s, whichever ended first`,
     '(`bench/lib/warm-up.mjs`), so those figures are what a long-lived process gets once its engine has compiled the',
-    'spawner\'s JavaScript: canfork\'s spawn runs in V8\'s interpreter first and took about 2000 spawns to settle here.',
-    `A process that spawns only now and then gets the figures below: the first ${warmUp.coldSpawns} spawns of each process`,
-    '(after 3 untimed ones that fill the page cache), pooled over the passes:', '', coldTable, '',
+    'spawner\'s JavaScript. A process that spawns only now and then gets the figures below:',
+    `the first ${warmUp.coldSpawns} spawns of each process (after ${warmUp.untimedSpawns ?? 3} untimed ones that fill the page cache), pooled over the passes:`,
+    '', coldTable, '',
+    ...(settling ? [
+      `How each spawner settled at ${rssLabel(settling.rssBytes)}: its process's CPU time (user + system, all threads, so the engine's`,
+      `compilers and collector too) per spawn over each ${warmUp.coldSpawns} spawns of the warm-up, the median of the passes:`, '',
+      settling.table, '',
+    ] : []),
   ];
 }
 
@@ -300,7 +323,7 @@ function markdownReport(results) {
     'pass of the level, lowest–highest (each pass runs every process once, so their spread is the machine\'s drift):',
     '', ratioTable, '',
     '### The first spawns of a process', '',
-    ...warmUpLines(results.warmUp, coldTable),
+    ...warmUpLines(results.warmUp, coldTable, rows),
     '### Where canfork is ahead and where it is behind', '',
     'Against the peers, from the medians of this run only:', '',
     ...(standingLines.length ? standingLines : [`- ${notMeasured}: no peer ran (see the notes)`]), '',

@@ -32,6 +32,11 @@ export interface SpawnRow {
    */
   passRatios?: Record<string, (number | null)[]>;
   /**
+   * Per spawner (childProcess, canfork, register, canforkSync, bun, bunSync, deno, denoSync), its process's CPU µs
+   * per spawn over each whole batch of warmUp.coldSpawns spawns of its warm-up, the median of the passes. Absent before.
+   */
+  settlingCpuUs?: Record<string, (number | null)[]>;
+  /**
    * Every figure above plus the spawn-call times (childProcessCallMs, canforkCallMs, registerCallMs, bunCallMs,
    * denoCallMs, posixSpawnBlockedMs), the throughput with 8 in flight (…PerSecond) and the first spawns of each
    * process, before its warm-up ended (childProcessColdMs, canforkColdMs, registerColdMs, canforkSyncColdMs,
@@ -88,7 +93,7 @@ export interface BenchResults {
    * The warm-up of each spawner before its timed spawns (bench/lib/warm-up.mjs): that many spawns or that many ms,
    * whichever ended first; the first coldSpawns of them are the …ColdMs figures. Absent before it: 3 spawns.
    */
-  warmUp?: { spawns: number; ms: number; coldSpawns: number };
+  warmUp?: { spawns: number; ms: number; coldSpawns: number; untimedSpawns?: number };
   startedAt: string;
   durationSeconds?: number;
   /** The commit measured; uncommittedSources when src/ or native/ differed from it. */

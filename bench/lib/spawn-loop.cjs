@@ -1,8 +1,7 @@
 // One timed loop of spawns for bench/spawn-cpu.mjs, in Node and in Bun alike: the spawning thread's counters
 // (/proc/thread-self/schedstat, in ns) and the whole process's CPU time (process.cpuUsage: getrusage, in µs), read
 // around `spawns` spawns after `warmUp` untimed ones. Not the user and system ticks of /proc/.../stat: at 100 ticks
-// a second and 2000 spawns a tick is 5 µs per spawn, and the process's other threads, a tick or two each, came out
-// at 30 µs per spawn where getrusage gives 13.
+// a second over 2000 spawns a tick is 5 µs per spawn, coarser than the differences measured here.
 const { readFileSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
 

@@ -1,27 +1,45 @@
 // The warm-up every spawner gets before it is timed, in Node (bench/worker.mjs) and in Bun and Deno
 // (bench/peer.mjs) alike. A spawner written in JavaScript runs in the engine's interpreter first and reaches
-// its optimised code only after many calls: canfork's spawn in Node took about 2000 spawns to settle here
-// (the spawning thread's CPU time per spawn fell from 145 µs over the first 250 to 62 from the 2250th on).
-// So each spawner runs `spawns` times, or for `ms`, whichever ends first, before its timed rounds; those
-// rounds then time the code a long-lived process runs. The first spawns are kept apart as the "cold" figure.
+// its optimised code only after many calls, so each spawner runs `spawns` times, or for `ms`, whichever ends
+// first, before its timed rounds; those rounds then time the code a long-lived process runs. The warm-up itself is
+// reported: its first spawns as the "cold" figures, and how the process's CPU time per spawn falls batch by batch
+// (the README's "The first spawns of a process" shows both).
 import { performance } from 'node:perf_hooks';
-
-/** The first few spawns of a process load the program and the dynamic loader into the page cache: never timed. */
-const untimed = 3;
+import process from 'node:process';
 
 /**
- * Runs `spawnToExit` (async or sync) `spawns` times or for `ms`, whichever ends first. Returns the spawn-to-exit
- * times in ms of spawns untimed + 1 .. untimed + coldSpawns: the spawner before its engine has warmed up.
+ * Spawns before a spawner is timed, in every script that times settled code (run, spawn-cpu, spawn-sched,
+ * spawn-profile, spawn-ab). The README's "How each spawner settled" (npm run bench) shows, batch by batch, that
+ * the spawners' CPU time per spawn has stopped falling by then.
+ */
+export const warmUpSpawns = 2500;
+
+/** The first few spawns of a process load the program and the dynamic loader into the page cache: never timed. */
+export const untimedSpawns = 3;
+
+/**
+ * Runs `spawnToExit` (async or sync) `spawns` times or for `ms`, whichever ends first, after untimedSpawns. Returns
+ * coldMs, the spawn-to-exit times in ms of the first `coldSpawns`; and settlingCpuUs, the process's CPU time
+ * (user + system, every thread: the engine's compilers and collector too) per spawn over each whole batch of
+ * `coldSpawns`.
  */
 export async function warmUp(spawnToExit, { spawns, ms, coldSpawns }) {
-  const cold = [];
+  for (let i = 0; i < untimedSpawns; i++) await spawnToExit();
+  const coldMs = [];
+  const settlingCpuUs = [];
   const begin = performance.now();
-  for (let i = 0; i < untimed + spawns && performance.now() - begin < ms; i++) {
+  let batchCpu = process.cpuUsage();
+  for (let done = 0; done < spawns && performance.now() - begin < ms;) {
     const start = performance.now();
     await spawnToExit();
-    if (i >= untimed && cold.length < coldSpawns) cold.push(performance.now() - start);
+    if (coldMs.length < coldSpawns) coldMs.push(performance.now() - start);
+    if (++done % coldSpawns === 0) {
+      const used = process.cpuUsage(batchCpu);
+      settlingCpuUs.push((used.user + used.system) / coldSpawns);
+      batchCpu = process.cpuUsage();
+    }
   }
-  return cold;
+  return { coldMs, settlingCpuUs };
 }
 
 /** No warm-up beyond the untimed spawns: for measurements that only compare spawns of one spawner. */
