@@ -79,7 +79,7 @@ function syncRound(peer, budgetMs, minRuns, into) {
   for (let runs = 0; runs < minRuns || performance.now() - roundStart < budgetMs; runs++) {
     const start = performance.now();
     peer.runSync();
-    into.push(performance.now() - start);
+    into.latencyMs.push(performance.now() - start);
   }
 }
 
@@ -103,8 +103,7 @@ async function main() {
   const result = { runtime: peer.runtime, version: peer.version, rssBytes: request.rssBytes, residentBytes: residentBytes() };
   const warmUpSettings = request.warmUp ?? untimedOnly;
   const spawn = { latencyMs: [], callMs: [], warmUp: await warmUp(() => peer.exited(peer.start()), warmUpSettings) };
-  const spawnSyncWarmUp = await warmUp(peer.runSync, warmUpSettings);
-  const spawnSync = [];
+  const spawnSync = { latencyMs: [], warmUp: await warmUp(peer.runSync, warmUpSettings) };
   const minRuns = 5;
   for (let round = 0; round < request.rounds; round++) {
     await asyncRound(peer, request.budgetMs / request.rounds, Math.ceil(minRuns / request.rounds), spawn);
@@ -112,7 +111,6 @@ async function main() {
   }
   result.spawn = spawn;
   result.spawnSync = spawnSync;
-  result.spawnSyncWarmUp = spawnSyncWarmUp;
   result.throughputPerSecond = [];
   for (let round = 0; round < request.rounds; round++) {
     result.throughputPerSecond.push(await throughput(peer, request.inFlight, request.throughputMs / request.rounds));

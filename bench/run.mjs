@@ -169,37 +169,33 @@ function forkCheckFigures(forkCheck) {
 
 const nsToMs = (list) => list?.map((nsValue) => nsValue / 1e6);
 
-/** Each spawner's warm-up (bench/lib/warm-up.mjs): [the process that runs it, its { coldMs, settlingCpuUs }]. */
-const warmUpSources = {
-  childProcess: ['worker', (run) => run.childProcess?.warmUp],
-  canfork: ['worker', (run) => run.canfork?.warmUp],
-  register: ['register', (run) => run.register?.warmUp],
-  canforkSync: ['worker', (run) => run.canforkSync?.warmUp],
-  bun: ['bun', (run) => run.spawn.warmUp],
-  bunSync: ['bun', (run) => run.spawnSyncWarmUp],
-  deno: ['deno', (run) => run.spawn.warmUp],
-  denoSync: ['deno', (run) => run.spawnSyncWarmUp],
+/**
+ * The spawners of a level: [the process that times it, the field of that process's result holding its samples,
+ * { latencyMs, warmUp (bench/lib/warm-up.mjs), and for the async ones callMs }].
+ */
+const spawners = {
+  childProcess: ['worker', 'childProcess'], canfork: ['worker', 'canfork'], register: ['register', 'register'],
+  canforkSync: ['worker', 'canforkSync'], bun: ['bun', 'spawn'], bunSync: ['bun', 'spawnSync'], deno: ['deno', 'spawn'],
+  denoSync: ['deno', 'spawnSync'],
 };
+
+/** A source per spawner, keyed `${spawner}${suffix}`: [its process, `pick` of its samples]. */
+function perSpawner(suffix, pick) {
+  return Object.fromEntries(Object.entries(spawners).map(([name, [owner, field]]) => [`${name}${suffix}`, [owner, (run) => pick(run[field])]]));
+}
 
 /**
  * Where each spawn figure of a level comes from: [the process that measures it, its samples in one pass's
  * result]. Times in ms; throughput in spawns per second, one sample per round.
  */
 const spawnSources = {
-  childProcessMs: ['worker', (run) => run.childProcess?.latencyMs],
-  canforkMs: ['worker', (run) => run.canfork?.latencyMs],
-  registerMs: ['register', (run) => run.register?.latencyMs],
-  canforkSyncMs: ['worker', (run) => run.canforkSync?.latencyMs],
-  bunMs: ['bun', (run) => run.spawn.latencyMs],
-  bunSyncMs: ['bun', (run) => run.spawnSync],
-  denoMs: ['deno', (run) => run.spawn.latencyMs],
-  denoSyncMs: ['deno', (run) => run.spawnSync],
+  ...perSpawner('Ms', (samples) => samples?.latencyMs),
   posixSpawnMs: ['c', (run) => nsToMs(run.samplesNs)],
   childProcessStallMs: ['worker', (run) => run.childProcess?.stallMs],
   canforkStallMs: ['worker', (run) => run.canfork?.stallMs],
   idleStallMs: ['worker', (run) => run.idle?.stallMs],
-  // The first spawns of each process, before the warm-up's end: childProcessColdMs, canforkColdMs, ...
-  ...Object.fromEntries(Object.entries(warmUpSources).map(([name, [owner, pick]]) => [`${name}ColdMs`, [owner, (run) => pick(run)?.coldMs]])),
+  // The first spawns of each process, before its warm-up's end: childProcessColdMs, canforkColdMs, ...
+  ...perSpawner('ColdMs', (samples) => samples?.warmUp?.coldMs),
 };
 const callSources = {
   childProcessCallMs: ['worker', (run) => run.childProcess?.callMs],
@@ -268,8 +264,8 @@ async function measureRssLevel(rssBytes, baseline, peers, results) {
   const passRatios = Object.fromEntries(Object.entries(passComparisons).map(([key, [ours, theirs]]) => [key,
     Array.from({ length: passes }, (_, index) => round(ratio(summarize(samples(sources[ours], index))?.median, summarize(samples(sources[theirs], index))?.median)))]));
   // How each spawner settled: its CPU time per spawn over each batch of the warm-up, the median of the passes.
-  const settlingCpuUs = Object.fromEntries(Object.entries(warmUpSources).map(([name, [owner, pick]]) => {
-    const passLists = (runs[owner] ?? []).map((run) => pick(run)?.settlingCpuUs).filter(Array.isArray);
+  const settlingCpuUs = Object.fromEntries(Object.entries(spawners).map(([name, [owner, field]]) => {
+    const passLists = (runs[owner] ?? []).map((run) => run[field]?.warmUp?.settlingCpuUs).filter(Array.isArray);
     const batches = Math.max(0, ...passLists.map((list) => list.length));
     return [name, Array.from({ length: batches }, (_, batch) => round(summarize(passLists.map((list) => list[batch]).filter((v) => v !== undefined))?.median ?? null))];
   }).filter(([, list]) => list.length > 0));
