@@ -55,7 +55,7 @@ function levelList(text: string | undefined, name: string, path: string | undefi
   return fields.map(Number);
 }
 
-const CENSUS_FIELDS: ReadonlySet<string> = new Set(['Name', 'State', 'Pid', 'PPid', 'Uid', 'Threads', 'NSpid', 'NSpgid', 'NSsid']);
+const CENSUS_FIELDS: readonly string[] = ['Name', 'State', 'Pid', 'PPid', 'Uid', 'Threads', 'NSpid', 'NSpgid', 'NSsid'];
 
 /** The census fields of one /proc/PID/status text. Kernels before 4.1 have no NS* lines: one level then. */
 export function parseCensusStatus(text: string, path?: string): Omit<CensusProcess, 'otherThreadNsPids' | 'namespaces'> {

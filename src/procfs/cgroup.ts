@@ -26,19 +26,48 @@ export interface PidsCgroupPlacement {
   levels: Array<{ path: string; directory: string }>;
 }
 
+/** Whether text[from, end) has a line terminator other than '\n' (which `.` of a regex does not match). */
+function hasLineTerminator(text: string, from: number, end: number): boolean {
+  for (let at = from; at < end; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 0x0d || code === 0x2028 || code === 0x2029) return true;
+  }
+  return false;
+}
+
+/** The membership on the line text[start, end): what /^(\d+):([^:]*):(\/.*)$/ accepts, or null. */
+function membershipOn(text: string, start: number, end: number): CgroupMembership | null {
+  const idEnd = text.indexOf(':', start);
+  if (idEnd <= start || idEnd >= end) return null;
+  for (let at = start; at < idEnd; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0x30 || code > 0x39) return null;
+  }
+  const controllersEnd = text.indexOf(':', idEnd + 1);
+  if (controllersEnd < 0 || controllersEnd >= end || text.charCodeAt(controllersEnd + 1) !== 0x2f || hasLineTerminator(text, controllersEnd + 2, end)) {
+    return null;
+  }
+  return {
+    hierarchyId: Number(text.slice(start, idEnd)),
+    controllers: controllersEnd === idEnd + 1 ? [] : text.slice(idEnd + 1, controllersEnd).split(','),
+    path: text.slice(controllersEnd + 1, end),
+  };
+}
+
 export function parseProcCgroup(text: string, path?: string): CgroupMembership[] {
   const memberships: CgroupMembership[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line === '') return;
-    const match = /^(\d+):([^:]*):(\/.*)$/.exec(line);
-    if (!match) throw new ProcfsParseError(`unexpected line '${line.slice(0, 80)}'`, path, index + 1);
-    const [, id = '', controllers = '', cgroupPath = '/'] = match;
-    memberships.push({
-      hierarchyId: Number(id),
-      controllers: controllers === '' ? [] : controllers.split(','),
-      path: cgroupPath,
-    });
-  });
+  // One pass, no split or regex per line: canFork() reads this file on every call.
+  let lineNumber = 0;
+  for (let start = 0; start <= text.length; lineNumber++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const membership = membershipOn(text, start, end);
+      if (membership === null) throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
+      memberships.push(membership);
+    }
+    start = end + 1;
+  }
   return memberships;
 }
 

@@ -22,19 +22,13 @@ export interface Meminfo {
   availableBytes: number | null;
 }
 
-const FIELDS: Record<string, Exclude<keyof Meminfo, 'availableBytes'>> = {
-  MemTotal: 'memTotalBytes',
-  MemFree: 'memFreeBytes',
-  Buffers: 'buffersBytes',
-  Cached: 'cachedBytes',
-  Shmem: 'shmemBytes',
-  SwapCached: 'swapCachedBytes',
-  SReclaimable: 'sReclaimableBytes',
-  SwapTotal: 'swapTotalBytes',
-  SwapFree: 'swapFreeBytes',
-  CommitLimit: 'commitLimitBytes',
-  Committed_AS: 'committedBytes',
-};
+// The fields this parser keeps, by the name the kernel prints, in the order parseMeminfo's result lists them;
+// MemAvailable (3.14+) last, the one that may be absent.
+const KEPT_NAMES = [
+  'MemTotal', 'MemFree', 'Buffers', 'Cached', 'Shmem', 'SwapCached', 'SReclaimable', 'SwapTotal', 'SwapFree', 'CommitLimit',
+  'Committed_AS', 'MemAvailable',
+] as const;
+const REQUIRED = KEPT_NAMES.length - 1;
 
 // The kernel's shape of a line (seq_printf "%s:%*lu kB"): what every line must match.
 const LINE = /^([\w()]+):\s+(\d+)(?: kB)?$/;
@@ -45,31 +39,32 @@ function isNameCode(code: number): boolean {
     code === 0x29;
 }
 
-// Every field this parser keeps, by the name the kernel prints.
-const KEPT_NAMES = [...Object.keys(FIELDS), 'MemAvailable'];
-
-/** The kept field named by text[start, end), or undefined; compared in place, so other lines cost no string. */
-function keptName(text: string, start: number, end: number): string | undefined {
-  const length = end - start;
-  for (let index = 0; index < KEPT_NAMES.length; index++) {
-    const name = KEPT_NAMES[index] as string;
-    if (name.length === length && text.startsWith(name, start)) return name;
-  }
-  return undefined;
+// Character codes, not startsWith: a call into the runtime per line costs more than the line's other work.
+function isKilobytes(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 0x20 && text.charCodeAt(at + 1) === 0x6b && text.charCodeAt(at + 2) === 0x42; // ' kB'
 }
 
-function keep(meminfo: Partial<Meminfo>, name: string, kilobytes: string): void {
-  const bytes = Number(kilobytes) * 1024;
-  if (name === 'MemAvailable') meminfo.availableBytes = bytes;
-  else meminfo[FIELDS[name] as Exclude<keyof Meminfo, 'availableBytes'>] = bytes;
+// KEPT_NAMES' indices by name length: a line's name is compared only with the kept names as long as it.
+const KEPT_BY_LENGTH: number[][] = [];
+KEPT_NAMES.forEach((name, index) => (KEPT_BY_LENGTH[name.length] ??= []).push(index));
+
+/** The index in KEPT_NAMES of the name text[start, end), or -1; compared in place, so other lines cost no string. */
+function keptIndex(text: string, start: number, end: number): number {
+  const candidates = KEPT_BY_LENGTH[end - start];
+  if (candidates === undefined) return -1;
+  for (let index = 0; index < candidates.length; index++) {
+    const kept = candidates[index] as number;
+    if (text.startsWith(KEPT_NAMES[kept] as string, start)) return kept;
+  }
+  return -1;
 }
 
 /**
- * Whether the line text[start, end) matches LINE; a kept field's value goes into `meminfo`. The kernel's form (name,
- * ':', spaces, digits, ' kB') is recognised by hand, a subset of LINE; anything else goes through LINE itself, so the
- * lines accepted are exactly LINE's.
+ * Whether the line text[start, end) matches LINE; a kept field's value in bytes goes into `bytes` at its index. The
+ * kernel's form (name, ':', spaces, digits, ' kB') is recognised by hand, a subset of LINE; anything else goes
+ * through LINE itself, so the lines accepted are exactly LINE's.
  */
-function takeLine(text: string, start: number, end: number, meminfo: Partial<Meminfo>): boolean {
+function takeLine(text: string, start: number, end: number, bytes: Float64Array): boolean {
   let at = start;
   while (at < end && isNameCode(text.charCodeAt(at))) at++;
   const colon = at;
@@ -77,37 +72,56 @@ function takeLine(text: string, start: number, end: number, meminfo: Partial<Mem
     at = colon + 1;
     while (text.charCodeAt(at) === 0x20) at++;
     const digits = at;
-    while (at < end && text.charCodeAt(at) >= 0x30 && text.charCodeAt(at) <= 0x39) at++;
+    let kilobytes = 0;
+    for (let code = text.charCodeAt(at); at < end && code >= 0x30 && code <= 0x39; code = text.charCodeAt(++at)) kilobytes = kilobytes * 10 + code - 0x30;
     const digitsEnd = at;
-    if (digitsEnd > digits && (at === end || (at + 3 === end && text.startsWith(' kB', at)))) {
-      const name = keptName(text, start, colon);
-      if (name !== undefined) keep(meminfo, name, text.slice(digits, digitsEnd));
+    if (digitsEnd > digits && (at === end || (at + 3 === end && isKilobytes(text, at)))) {
+      const index = keptIndex(text, start, colon);
+      // Summed digit by digit the value is exact up to 15 digits; a longer one is converted as a whole, as Number() rounds it.
+      if (index >= 0) bytes[index] = (digitsEnd - digits <= 15 ? kilobytes : Number(text.slice(digits, digitsEnd))) * 1024;
       return true;
     }
   }
   const match = LINE.exec(text.slice(start, end));
   if (!match) return false;
   const name = match[1] as string;
-  if (keptName(name, 0, name.length) !== undefined) keep(meminfo, name, match[2] as string);
+  const index = keptIndex(name, 0, name.length);
+  if (index >= 0) bytes[index] = Number(match[2]) * 1024;
   return true;
 }
 
 /** Parses the text of /proc/meminfo; every field is `Name:   123 kB`. */
 export function parseMeminfo(text: string, path?: string): Meminfo {
-  const meminfo: Partial<Meminfo> = { availableBytes: null };
+  // By KEPT_NAMES' index, NaN until read: numbers in an array, not keyed stores into an object growing field by field.
+  const bytes = new Float64Array(KEPT_NAMES.length).fill(Number.NaN);
   // One pass over the text, no split or regex per line: canFork() reads this file on every call.
   let lineNumber = 0;
   for (let start = 0; start <= text.length; lineNumber++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    if (end > start && !takeLine(text, start, end, meminfo)) {
+    if (end > start && !takeLine(text, start, end, bytes)) {
       throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
     }
     start = end + 1;
   }
-  const missing = Object.entries(FIELDS).filter(([, key]) => meminfo[key] === undefined).map(([name]) => name);
+  const missing = KEPT_NAMES.slice(0, REQUIRED).filter((_, index) => Number.isNaN(bytes[index]));
   if (missing.length > 0) throw new ProcfsParseError(`missing ${missing.join(', ')}`, path);
-  return meminfo as Meminfo;
+  const available = bytes[REQUIRED] as number;
+  // In KEPT_NAMES' order.
+  return {
+    memTotalBytes: bytes[0] as number,
+    memFreeBytes: bytes[1] as number,
+    buffersBytes: bytes[2] as number,
+    cachedBytes: bytes[3] as number,
+    shmemBytes: bytes[4] as number,
+    swapCachedBytes: bytes[5] as number,
+    sReclaimableBytes: bytes[6] as number,
+    swapTotalBytes: bytes[7] as number,
+    swapFreeBytes: bytes[8] as number,
+    commitLimitBytes: bytes[9] as number,
+    committedBytes: bytes[10] as number,
+    availableBytes: Number.isNaN(available) ? null : available,
+  };
 }
 
 export function readMeminfo(): Meminfo {

@@ -1,9 +1,10 @@
-// parseMeminfo and parseStatus scan the text in one pass (canFork() reads both files on every call). They must
+// parseMeminfo, parseStatus and parseProcCgroup scan the text in one pass (canFork() reads these files on every call). They must
 // accept and reject exactly what the split-and-regex versions they replaced did, and give the same values:
 // those versions are kept here as the reference, and random and mutated texts go through both.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseProcCgroup } from '../../src/procfs/cgroup';
 import { parseMeminfo } from '../../src/procfs/meminfo';
 import { parseStatus } from '../../src/procfs/status';
 
@@ -65,6 +66,16 @@ function referenceStatus(text: string): unknown {
   };
 }
 
+function referenceProcCgroup(text: string): unknown {
+  return text.split('\n').flatMap((line, index) => {
+    if (line === '') return [];
+    const match = /^(\d+):([^:]*):(\/.*)$/.exec(line);
+    if (!match) throw new Error(`line ${index + 1}`);
+    const [, id = '', controllers = '', cgroupPath = '/'] = match;
+    return [{ hierarchyId: Number(id), controllers: controllers === '' ? [] : controllers.split(','), path: cgroupPath }];
+  });
+}
+
 /** 'ok' and the value, or 'error' and the line number the error names (undefined when it names none). */
 function outcome(parse: () => unknown): [string, unknown] {
   try {
@@ -76,7 +87,7 @@ function outcome(parse: () => unknown): [string, unknown] {
 }
 
 // Characters that sit on the edges of the line rules: whitespace of every kind \s knows, colons, digits, parentheses.
-const edgy = fc.constantFrom(' ', '\t', '\r', '\v', '\f', '\u00a0', '\u2028', '\u3000', ':', '0', '9', 'k', 'B', ' kB', '(', ')', '_', '-', '\n', 'x', 'é');
+const edgy = fc.constantFrom(' ', '\t', '\r', '\v', '\f', '\u00a0', '\u2028', '\u2029', '\u3000', ':', '0', '9', 'k', 'B', ' kB', '(', ')', '_', '-', '\n', 'x', 'é', '/', ',');
 
 function mutations(seed: string): fc.Arbitrary<string> {
   const lines = seed.split('\n');
@@ -95,6 +106,8 @@ function mutations(seed: string): fc.Arbitrary<string> {
 describe('one-pass /proc parsers agree with the split-and-regex ones', () => {
   const meminfo = readFileSync('/proc/meminfo', 'utf8');
   const status = readFileSync('/proc/self/status', 'utf8');
+  // This machine's (cgroup v1 and the v2 hierarchy), and a v2-only one as systemd hosts have it.
+  const cgroups = [readFileSync('/proc/self/cgroup', 'utf8'), '0::/user.slice/user-1000.slice/session-2.scope\n'];
 
   it('parseMeminfo: same values for the live file, same accept/reject and line for mutated and random texts', () => {
     expect(outcome(() => parseMeminfo(meminfo))).toEqual(outcome(() => referenceMeminfo(meminfo)));
@@ -113,6 +126,16 @@ describe('one-pass /proc parsers agree with the split-and-regex ones', () => {
       // Errors that name no line (a missing or bad field) carry different messages: only accept/reject is compared.
       expect(ours[0]).toBe(reference[0]);
       if (ours[0] === 'ok' || reference[1] !== undefined) expect(ours).toEqual(reference);
+    }), { numRuns: RUNS });
+  });
+
+  it('parseProcCgroup: same memberships for the live file, same accept/reject and line for mutated and random texts', () => {
+    for (const cgroup of cgroups) {
+      expect(outcome(() => parseProcCgroup(cgroup))).toEqual(outcome(() => referenceProcCgroup(cgroup)));
+      expect(outcome(() => parseProcCgroup(cgroup))[0]).toBe('ok');
+    }
+    fc.assert(fc.property(fc.oneof(...cgroups.map(mutations), fc.string({ unit: edgy, maxLength: 60 })), (text) => {
+      expect(outcome(() => parseProcCgroup(text))).toEqual(outcome(() => referenceProcCgroup(text)));
     }), { numRuns: RUNS });
   });
 });
