@@ -39,11 +39,6 @@ function isNameCode(code: number): boolean {
     code === 0x29;
 }
 
-// Character codes, not startsWith: a call into the runtime per line costs more than the line's other work.
-function isKilobytes(text: string, at: number): boolean {
-  return text.charCodeAt(at) === 0x20 && text.charCodeAt(at + 1) === 0x6b && text.charCodeAt(at + 2) === 0x42; // ' kB'
-}
-
 // KEPT_NAMES' indices by name length: a line's name is compared only with the kept names as long as it.
 const KEPT_BY_LENGTH: number[][] = [];
 KEPT_NAMES.forEach((name, index) => (KEPT_BY_LENGTH[name.length] ??= []).push(index));
@@ -75,7 +70,7 @@ function takeLine(text: string, start: number, end: number, bytes: Float64Array)
     let kilobytes = 0;
     for (let code = text.charCodeAt(at); at < end && code >= 0x30 && code <= 0x39; code = text.charCodeAt(++at)) kilobytes = kilobytes * 10 + code - 0x30;
     const digitsEnd = at;
-    if (digitsEnd > digits && (at === end || (at + 3 === end && isKilobytes(text, at)))) {
+    if (digitsEnd > digits && (at === end || (at + 3 === end && text.startsWith(' kB', at)))) {
       const index = keptIndex(text, start, colon);
       // Summed digit by digit the value is exact up to 15 digits; a longer one is converted as a whole, as Number() rounds it.
       if (index >= 0) bytes[index] = (digitsEnd - digits <= 15 ? kilobytes : Number(text.slice(digits, digitsEnd))) * 1024;
@@ -92,7 +87,7 @@ function takeLine(text: string, start: number, end: number, bytes: Float64Array)
 
 /** Parses the text of /proc/meminfo; every field is `Name:   123 kB`. */
 export function parseMeminfo(text: string, path?: string): Meminfo {
-  // By KEPT_NAMES' index, NaN until read: numbers in an array, not keyed stores into an object growing field by field.
+  // By KEPT_NAMES' index, NaN until read; the result is made at the end, in one shape.
   const bytes = new Float64Array(KEPT_NAMES.length).fill(Number.NaN);
   // One pass over the text, no split or regex per line: canFork() reads this file on every call.
   let lineNumber = 0;
