@@ -107,7 +107,8 @@ function readMachineMemory(): { memory: MachineMemory; oom: MachineSnapshot['oom
     committedBytes: meminfo.committedBytes,
     freeEstimateBytes: meminfo.memFreeBytes + meminfo.buffersBytes + meminfo.cachedBytes + meminfo.swapCachedBytes -
       meminfo.shmemBytes + meminfo.swapFreeBytes + meminfo.sReclaimableBytes,
-    ...reserves,
+    adminReserveKbytes: reserves.adminReserveKbytes,
+    userReserveKbytes: reserves.userReserveKbytes,
   };
   // Without MemAvailable (before 3.14) the estimate the pre-5.2 heuristic used stands in.
   const oom = { availableBytes: meminfo.availableBytes ?? memory.freeEstimateBytes };
@@ -137,8 +138,10 @@ function readCgroupMounts(): CgroupMount[] {
 
 /** Reads the machine-wide files once (internal: canFork() and the CLI's scan). */
 export function readMachineSnapshot(): MachineSnapshot {
+  const { memory, oom } = readMachineMemory();
   return {
-    ...readMachineMemory(),
+    memory,
+    oom,
     kernel: readKernelSysctls(),
     loadavg: readLoadavg(),
     cgroupMounts: readCgroupMounts(),
@@ -150,7 +153,27 @@ function unreadable(path: string, code: string, consequence: string): ForkWarnin
   return { cause: 'unreadable', message: `open ${code} ${path}: ${consequence}` };
 }
 
-type ProcessMemoryInput = Omit<MemoryInput, 'vmaCharges' | 'vmasExact'>;
+// canFork()'s objects are built field by field, not as {...object, more}: Node 20's V8 copies that form on a slow
+// path, about 1 µs each (Node 24's in 20 ns), and an answer made several.
+/** The memory rules' input for one process: the machine's numbers and its own, its VMAs not read yet. */
+function processMemoryInput(machine: MachineMemory, capSysAdmin: boolean, totalVmBytes: number | null): MemoryInput {
+  return {
+    overcommit: machine.overcommit,
+    kernelBefore52: machine.kernelBefore52,
+    pageBytes: machine.pageBytes,
+    memTotalBytes: machine.memTotalBytes,
+    swapTotalBytes: machine.swapTotalBytes,
+    commitLimitBytes: machine.commitLimitBytes,
+    committedBytes: machine.committedBytes,
+    freeEstimateBytes: machine.freeEstimateBytes,
+    adminReserveKbytes: machine.adminReserveKbytes,
+    userReserveKbytes: machine.userReserveKbytes,
+    capSysAdmin,
+    totalVmBytes,
+    vmaCharges: null,
+    vmasExact: false,
+  };
+}
 
 /**
  * The private VMAs of a /proc/PID/maps text summarised in one pass: the same VmaCharges as parseMaps, then
@@ -163,24 +186,30 @@ export function summarisePrivateVmas(maps: Buffer | string, pageBytes: number, p
   return tally.charges();
 }
 
-/** maps first; smaps only when the maps bound is not enough (or `exact`). */
-function judgeMemory(pid: number, base: ProcessMemoryInput, exact: boolean): MemoryDecision & { extraWarnings: ForkWarning[] } {
-  const extraWarnings: ForkWarning[] = [];
+/** Decides with `input`'s VMAs as `vmaCharges` gives them (`input` is the caller's own: only these two fields change). */
+function decideWith(input: MemoryInput, vmaCharges: VmaCharges | null, vmasExact: boolean): MemoryDecision {
+  input.vmaCharges = vmaCharges;
+  input.vmasExact = vmasExact;
+  return decideMemory(input);
+}
+
+/** maps first; smaps only when the maps bound is not enough (or `exact`). What could not be read goes into `warnings`. */
+function judgeMemory(pid: number, input: MemoryInput, exact: boolean, warnings: ForkWarning[]): MemoryDecision {
   const maps = readProcessBytes(pid, 'maps');
   if ('denied' in maps) {
-    extraWarnings.push(unreadable(maps.path, maps.denied, 'VMAs unknown'));
-    return { ...decideMemory({ ...base, vmaCharges: null, vmasExact: false }), extraWarnings };
+    warnings.push(unreadable(maps.path, maps.denied, 'VMAs unknown'));
+    return decideWith(input, null, false);
   }
-  const bounded = decideMemory({ ...base, vmaCharges: summarisePrivateVmas(maps.bytes, base.pageBytes, maps.path), vmasExact: false });
-  const settled = base.overcommit === 1 || (bounded.reasons.length === 0 && !bounded.nearLimit && !bounded.unknown);
-  if (settled && !exact) return { ...bounded, extraWarnings };
+  const bounded = decideWith(input, summarisePrivateVmas(maps.bytes, input.pageBytes, maps.path), false);
+  const settled = input.overcommit === 1 || (bounded.reasons.length === 0 && !bounded.nearLimit && !bounded.unknown);
+  if (settled && !exact) return bounded;
   const smaps = readProcessFile(pid, 'smaps');
   if ('denied' in smaps) {
-    extraWarnings.push(unreadable(smaps.path, smaps.denied, 'VmFlags unknown'));
-    return { ...(settled ? bounded : decideMemory({ ...base, vmaCharges: null, vmasExact: false })), extraWarnings };
+    warnings.push(unreadable(smaps.path, smaps.denied, 'VmFlags unknown'));
+    return settled ? bounded : decideWith(input, null, false);
   }
-  const charged = summariseVmas(accountableVmas(parseSmaps(smaps.text, smaps.path)), base.pageBytes);
-  return { ...decideMemory({ ...base, vmaCharges: charged, vmasExact: true }), extraWarnings };
+  const charged = summariseVmas(accountableVmas(parseSmaps(smaps.text, smaps.path)), input.pageBytes);
+  return decideWith(input, charged, true);
 }
 
 function judgeCgroup(pid: number, mounts: CgroupMount[], warnings: ForkWarning[]): { cgroup: TasksInput['cgroup']; unknown: boolean; trial: TrialCgroup | null } {
@@ -278,18 +307,16 @@ export function judgeProcess(
   const levelIds = nested ? parseCensusStatus(statusFile.text, statusFile.path) : { nsPids: [pid] };
   const nproc = processNproc(pid);
 
-  const memoryBase: ProcessMemoryInput = {
-    ...machine.memory,
-    capSysAdmin: hasCapability(status.capEff, CAP_SYS_ADMIN),
-    totalVmBytes: status.totalVmBytes,
-  };
-  const memory = judgeMemory(pid, memoryBase, exact);
+  const memoryWarnings: ForkWarning[] = [];
+  const memoryInput = processMemoryInput(machine.memory, hasCapability(status.capEff, CAP_SYS_ADMIN), status.totalVmBytes);
+  const memory = judgeMemory(pid, memoryInput, exact, memoryWarnings);
 
   const cgroupWarnings: ForkWarning[] = [];
   const cgroup = judgeCgroup(pid, machine.cgroupMounts, cgroupWarnings);
   // The task trial first: a pid_max it reads inside the target's namespace is one the model cannot read from here.
   const taskTrial: TaskTrialReport | undefined = trial ? runTaskTrial(pid, cgroup.trial) : undefined;
-  const tasksBase: Omit<TasksInput, 'uidTasks' | 'pidsInUse'> = {
+  // Counted below only where a limit comes near (or `exact`); until then the machine's counts bound them.
+  const tasksInput: TasksInput = {
     realUid: status.realUid,
     capEff: status.capEff,
     nprocSoft: nproc.soft,
@@ -298,12 +325,12 @@ export function judgeProcess(
     threadsMax: machine.kernel.threadsMax,
     pidMax: machine.kernel.pidMax,
     cgroup: cgroup.cgroup,
+    uidTasks: null,
   };
   // The status text just read stands in for this process's entry (each /proc file is read once per answer).
   const census = (): TaskCensus => (machine.census ??= readTaskCensus(new Map([[pid, statusFile.text]]), namespaceChainOf));
-  const uidTasks = exact || uidTasksNeeded(tasksBase) ? countTasksOfUid(census().processes, status.realUid) : null;
-  let pidLevels: TasksInput['pidLevels'];
-  if (exact || nested || pidsInUseNeeded(tasksBase)) {
+  if (exact || uidTasksNeeded(tasksInput)) tasksInput.uidTasks = countTasksOfUid(census().processes, status.realUid);
+  if (exact || nested || pidsInUseNeeded(tasksInput)) {
     const namespaces = nested ? census().processes.find((entry) => entry.pid === pid)?.namespaces ?? null : [];
     const pidMaxByLevel: (number | null)[] = levelIds.nsPids.map((_, level) => (level === 0 ? machine.kernel.pidMax : null));
     const sources: ('sysctl' | 'trial' | null)[] = pidMaxByLevel.map((value) => (value === null ? null : 'sysctl'));
@@ -312,9 +339,9 @@ export function judgeProcess(
       pidMaxByLevel[innermost] = taskTrial.pidMax;
       sources[innermost] = 'trial';
     }
-    pidLevels = countPidLevels(census(), { nsPids: levelIds.nsPids, namespaces, pidMaxByLevel, pidMaxSourceByLevel: sources });
+    tasksInput.pidLevels = countPidLevels(census(), { nsPids: levelIds.nsPids, namespaces, pidMaxByLevel, pidMaxSourceByLevel: sources });
   }
-  let tasks = decideTasks({ ...tasksBase, uidTasks, pidLevels });
+  let tasks = decideTasks(tasksInput);
   if (taskTrial) tasks = reconcileTaskTrial(tasks, taskTrial);
   // Name who holds the tasks when a machine- or namespace-wide task limit decides or comes near (the census,
   // a walk of all /proc, may be read only now); a nearly full pids cgroup alone does not start that walk.
@@ -326,8 +353,8 @@ export function judgeProcess(
   }
 
   const combined = combineDecisions([
-    { ...memory, warnings: [...memory.extraWarnings, ...memory.warnings] },
-    { ...tasks, warnings: [...cgroupWarnings, ...tasks.warnings], unknown: cgroup.unknown || tasks.unknown },
+    { reasons: memory.reasons, warnings: [...memoryWarnings, ...memory.warnings], nearLimit: memory.nearLimit, unknown: memory.unknown },
+    { reasons: tasks.reasons, warnings: [...cgroupWarnings, ...tasks.warnings], nearLimit: tasks.nearLimit, unknown: cgroup.unknown || tasks.unknown },
   ]);
   const report: ForkReport = {
     pid,

@@ -158,7 +158,7 @@ function charges(input: MemoryInput): Charges {
 /** Decides whether dup_mmap's charges would pass __vm_enough_memory() in the current overcommit mode. */
 export function decideMemory(input: MemoryInput): MemoryDecision {
   const charged = charges(input);
-  const base: MemoryReport = {
+  const report: MemoryReport = {
     overcommit: input.overcommit,
     totalRamBytes: input.memTotalBytes,
     totalSwapBytes: input.swapTotalBytes,
@@ -182,10 +182,10 @@ export function decideMemory(input: MemoryInput): MemoryDecision {
   }
   if (input.overcommit === 1) {
     // OVERCOMMIT_ALWAYS: __vm_enough_memory() returns 0 before looking at any number.
-    return { report: base, reasons: [], warnings, nearLimit: false, unknown: false, chargeBytes: charged.largest?.bytes ?? 0 };
+    return { report, reasons: [], warnings, nearLimit: false, unknown: false, chargeBytes: charged.largest?.bytes ?? 0 };
   }
   const decision = input.overcommit === 0 ? decideHeuristic(input, charged) : decideNever(input, charged);
-  const report = { ...base, headroomBytes: decision.headroomBytes };
+  report.headroomBytes = decision.headroomBytes;
   const failing = decision.reasons.length > 0;
   // An upper bound that fails or comes near proves nothing: without exact data that is an unknown.
   const unknown = charged.bounded === 'none' || (charged.bounded === 'total-vm' && (failing || decision.nearLimit));
