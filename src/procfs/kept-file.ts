@@ -1,7 +1,7 @@
 // The files every canFork() answer reads (the machine's and this process's own), kept open and read again from
 // offset 0. procfs builds the text afresh on each read from 0 (seq_read_iter resets its iterator there; a sysctl
-// formats its value on each read), so the text is the one open, read, read, close would give, for two reads: about 12
-// µs down to 7 per file here, and for a numeric sysctl one read, about 3 (bench/canfork-reads.mjs). What an open
+// formats its value on each read), so the text is the one open, read, read, close would give, for two reads: 3–6 µs
+// down to 1–3.5 per file, and for a numeric sysctl one read, 3.3 down to 0.6 (bench/canfork-reads.mjs). What an open
 // file is bound to cannot change under a Node process: /proc/PID is our own, no process changes its own pid
 // namespace, and setns refuses a mount namespace to threads that share their fs_struct, as Node's do (only native
 // code calling unshare(CLONE_NEWNS) on the main thread would leave the kept mountinfo showing the namespace it was
@@ -92,7 +92,7 @@ export function readKeptBytes(path: string): Buffer {
  * readKeptFile for a /proc/sys file of numbers, in one read of a few hundred bytes. Their handlers (the
  * proc_dointvec and proc_doulongvec families) write the whole value in the first read, cut to its size, and nothing
  * at any later position, so the read until 0 that other files need is a second call that can only return 0, and
- * the kernel zeroes a buffer of the size asked for on every read (one read of 16 KiB takes about 1 µs more than
+ * the kernel zeroes a buffer of the size asked for on every read (one read of 16 KiB takes about 0.4 µs more than
  * one of 256 bytes: bench/canfork-reads.mjs; docs/kernel-rules.md §7).
  */
 export function readKeptSysctl(path: string): string {
