@@ -209,10 +209,17 @@ function kib(bytes) {
   return bytes === null || bytes === undefined ? notMeasured : `${significant(bytes / 1024)} KiB`;
 }
 
+/** Each spawner's name in the tables, in their column order; its figures are keyed `${spawner}Ms`, `${spawner}ColdMs`, …. */
+const spawnerNames = {
+  childProcess: 'child_process.spawn', canfork: 'canfork spawn', register: 'canfork/register child_process.spawn', canforkSync: 'canfork spawnSync',
+  bun: 'Bun.spawn', bunSync: 'Bun.spawnSync', deno: 'Deno spawn', denoSync: 'Deno outputSync',
+};
+const spawnerKeys = Object.keys(spawnerNames);
+const spawnerColumns = Object.values(spawnerNames);
+
 function memoryTable(results) {
-  const names = { childProcess: 'child_process.spawn', canfork: 'canfork spawn', register: 'canfork/register child_process.spawn' };
   return table(['stdio', 'spawner', 'JS heap per child', 'outside the JS heap per child', 'RSS per child', 'children alive'],
-    (results.memory ?? []).map((row) => [`'${row.stdio}'`, names[row.spawner] ?? row.spawner, kib(row.heapUsedBytes), kib(row.outsideHeapBytes),
+    (results.memory ?? []).map((row) => [`'${row.stdio}'`, spawnerNames[row.spawner] ?? row.spawner, kib(row.heapUsedBytes), kib(row.outsideHeapBytes),
       kib(row.rssBytes), String(row.children)]));
 }
 
@@ -230,11 +237,6 @@ function cgroupLine(results) {
     `(${ms(cgroup.stats.canforkCgroupMs)} against ${ms(cgroup.stats.canforkMs)}); the spawn() call itself ${ms(cgroup.stats.canforkCgroupCallMs)} ` +
     `against ${ms(cgroup.stats.canforkCallMs)}.`;
 }
-
-const spawnerNames = {
-  childProcess: 'child_process.spawn', canfork: 'canfork spawn', register: 'canfork/register child_process.spawn', canforkSync: 'canfork spawnSync',
-  bun: 'Bun.spawn', bunSync: 'Bun.spawnSync', deno: 'Deno spawn', denoSync: 'Deno outputSync',
-};
 
 /** Per spawner, its process's CPU time per spawn over each batch of the warm-up, at the first level that has them. */
 function settlingTable(rows, batchSpawns) {
@@ -272,22 +274,16 @@ function warmUpLines(warmUp, coldTable, rows) {
 function markdownReport(results) {
   const s = (row, key) => row.stats[key] ?? null;
   const rows = results.spawn;
-  const spawnTable = table(
-    ['parent RSS', 'child_process.spawn', 'canfork spawn', 'canfork/register child_process.spawn', 'canfork spawnSync', 'Bun.spawn', 'Bun.spawnSync',
-      'Deno spawn', 'Deno outputSync', 'C posix_spawn'],
-    rows.map((row) => [rssLabel(row.rssBytes), ...['childProcessMs', 'canforkMs', 'registerMs', 'canforkSyncMs', 'bunMs', 'bunSyncMs', 'denoMs',
-      'denoSyncMs', 'posixSpawnMs'].map((key) => ms(s(row, key)))]));
+  const spawnTable = table(['parent RSS', ...spawnerColumns, 'C posix_spawn'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...[...spawnerKeys.map((name) => `${name}Ms`), 'posixSpawnMs'].map((key) => ms(s(row, key)))]));
   const ratioTable = table(
     ['parent RSS', 'canfork ÷ Bun.spawn', 'register ÷ Bun.spawn', 'spawnSync ÷ Bun.spawnSync', 'canfork ÷ Deno spawn', 'spawnSync ÷ Deno outputSync',
       'canfork ÷ C', 'child_process ÷ canfork'],
     rows.map((row) => [rssLabel(row.rssBytes), ...[['canforkMs', 'bunMs', 'canforkVsBun'], ['registerMs', 'bunMs', 'registerVsBun'],
       ['canforkSyncMs', 'bunSyncMs', 'spawnSyncVsBunSync'], ['canforkMs', 'denoMs'], ['canforkSyncMs', 'denoSyncMs'], ['canforkMs', 'posixSpawnMs'],
       ['childProcessMs', 'canforkMs']].map(([a, b, passKey]) => ratioWithPasses(ratio(stat(row, a), stat(row, b)), row, passKey))]));
-  const coldKeys = ['childProcessColdMs', 'canforkColdMs', 'registerColdMs', 'canforkSyncColdMs', 'bunColdMs', 'bunSyncColdMs', 'denoColdMs', 'denoSyncColdMs'];
-  const coldTable = table(
-    ['parent RSS', 'child_process.spawn', 'canfork spawn', 'canfork/register child_process.spawn', 'canfork spawnSync', 'Bun.spawn', 'Bun.spawnSync',
-      'Deno spawn', 'Deno outputSync', 'canfork ÷ Bun.spawn', 'spawnSync ÷ Bun.spawnSync'],
-    rows.map((row) => [rssLabel(row.rssBytes), ...coldKeys.map((key) => ms(s(row, key))),
+  const coldTable = table(['parent RSS', ...spawnerColumns, 'canfork ÷ Bun.spawn', 'spawnSync ÷ Bun.spawnSync'],
+    rows.map((row) => [rssLabel(row.rssBytes), ...spawnerKeys.map((name) => ms(s(row, `${name}ColdMs`))),
       times(ratio(stat(row, 'canforkColdMs'), stat(row, 'bunColdMs'))), times(ratio(stat(row, 'canforkSyncColdMs'), stat(row, 'bunSyncColdMs')))]));
   const callTimeTable = table(
     ['parent RSS', 'child_process.spawn()', 'canfork spawn()', 'register child_process.spawn()', 'Bun.spawn()', 'Deno spawn()', 'C posix_spawn()',

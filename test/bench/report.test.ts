@@ -169,7 +169,8 @@ describe('markdownReport and the charts', () => {
     expect(markdown).toContain('the first 250 spawns of each process');
     expect(markdown).toContain('| 0 GiB | not yet measured | 0.9 ms (0.81–1.35, n 10) | not yet measured | 0.7 ms (0.63–1.05, n 10) | 0.75 ms (0.675–1.13, n 10) |'
       + ' 0.7 ms (0.63–1.05, n 10) | not yet measured | not yet measured | 1.2× | 1× |');
-    expect(markdown).toContain('| 8 GiB | not yet measured |');    expect(markdown).not.toContain('How each spawner settled');
+    expect(markdown).toContain('| 8 GiB | not yet measured |');
+    expect(markdown).not.toContain('How each spawner settled');
     data.spawn[0]!.settlingCpuUs = { canfork: [145, 114, 62], bun: [55, 50] };
     expect(markdownReport(data)).toContain('How each spawner settled at 0 GiB');
     expect(markdownReport(data)).toContain('| spawner | 1–250 | 251–500 | 501–750 |');
