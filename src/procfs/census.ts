@@ -8,6 +8,7 @@ import { systemError } from '../errors';
 import { ProcfsParseError } from './parse-error';
 import { isVanishedProcess } from './process-file';
 import { listPids } from './processes';
+import { fieldNames } from './field-names';
 import { statusFields } from './status';
 
 /** One process of the census. Pid numbers are listed per level: [0] is the /proc mount's namespace. */
@@ -55,7 +56,7 @@ function levelList(text: string | undefined, name: string, path: string | undefi
   return fields.map(Number);
 }
 
-const CENSUS_FIELDS: readonly string[] = ['Name', 'State', 'Pid', 'PPid', 'Uid', 'Threads', 'NSpid', 'NSpgid', 'NSsid'];
+const CENSUS_FIELDS = fieldNames(['Name', 'State', 'Pid', 'PPid', 'Uid', 'Threads', 'NSpid', 'NSpgid', 'NSsid']);
 
 /** The census fields of one /proc/PID/status text. Kernels before 4.1 have no NS* lines: one level then. */
 export function parseCensusStatus(text: string, path?: string): Omit<CensusProcess, 'otherThreadNsPids' | 'namespaces'> {

@@ -1,4 +1,5 @@
 // /proc/meminfo: RAM, swap and the overcommit counters (fs/proc/meminfo.c meminfo_proc_show).
+import { fieldIndex, fieldNames } from './field-names';
 import { readKeptFile } from './kept-file';
 import { ProcfsParseError } from './parse-error';
 
@@ -39,20 +40,7 @@ function isNameCode(code: number): boolean {
     code === 0x29;
 }
 
-// KEPT_NAMES' indices by name length: a line's name is compared only with the kept names as long as it.
-const KEPT_BY_LENGTH: number[][] = [];
-KEPT_NAMES.forEach((name, index) => (KEPT_BY_LENGTH[name.length] ??= []).push(index));
-
-/** The index in KEPT_NAMES of the name text[start, end), or -1; compared in place, so other lines cost no string. */
-function keptIndex(text: string, start: number, end: number): number {
-  const candidates = KEPT_BY_LENGTH[end - start];
-  if (candidates === undefined) return -1;
-  for (let index = 0; index < candidates.length; index++) {
-    const kept = candidates[index] as number;
-    if (text.startsWith(KEPT_NAMES[kept] as string, start)) return kept;
-  }
-  return -1;
-}
+const KEPT = fieldNames(KEPT_NAMES);
 
 /**
  * Whether the line text[start, end) matches LINE; a kept field's value in bytes goes into `bytes` at its index. The
@@ -71,7 +59,7 @@ function takeLine(text: string, start: number, end: number, bytes: Float64Array)
     for (let code = text.charCodeAt(at); at < end && code >= 0x30 && code <= 0x39; code = text.charCodeAt(++at)) kilobytes = kilobytes * 10 + code - 0x30;
     const digitsEnd = at;
     if (digitsEnd > digits && (at === end || (at + 3 === end && text.startsWith(' kB', at)))) {
-      const index = keptIndex(text, start, colon);
+      const index = fieldIndex(KEPT, text, start, colon);
       // Summed digit by digit the value is exact up to 15 digits; a longer one is converted as a whole, as Number() rounds it.
       if (index >= 0) bytes[index] = (digitsEnd - digits <= 15 ? kilobytes : Number(text.slice(digits, digitsEnd))) * 1024;
       return true;
@@ -80,7 +68,7 @@ function takeLine(text: string, start: number, end: number, bytes: Float64Array)
   const match = LINE.exec(text.slice(start, end));
   if (!match) return false;
   const name = match[1] as string;
-  const index = keptIndex(name, 0, name.length);
+  const index = fieldIndex(KEPT, name, 0, name.length);
   if (index >= 0) bytes[index] = Number(match[2]) * 1024;
   return true;
 }
@@ -99,8 +87,12 @@ export function parseMeminfo(text: string, path?: string): Meminfo {
     }
     start = end + 1;
   }
-  const missing = KEPT_NAMES.slice(0, REQUIRED).filter((_, index) => Number.isNaN(bytes[index]));
-  if (missing.length > 0) throw new ProcfsParseError(`missing ${missing.join(', ')}`, path);
+  for (let index = 0; index < REQUIRED; index++) {
+    if (Number.isNaN(bytes[index])) {
+      const missing = KEPT_NAMES.slice(0, REQUIRED).filter((_, kept) => Number.isNaN(bytes[kept]));
+      throw new ProcfsParseError(`missing ${missing.join(', ')}`, path);
+    }
+  }
   const available = bytes[REQUIRED] as number;
   // In KEPT_NAMES' order.
   return {

@@ -1,4 +1,5 @@
 // /proc/PID/status (fs/proc/array.c proc_pid_status): the credentials and counts fork's EAGAIN checks use.
+import { fieldIndex, fieldNames, type FieldNames } from './field-names';
 import { ProcfsParseError } from './parse-error';
 
 export interface ProcessStatus {
@@ -26,22 +27,12 @@ function integer(text: string, name: string, path: string | undefined): number {
   return Number(text);
 }
 
-/** The name of `wanted` that text[start, colon) spells, or undefined: compared in place, so other lines cost no string. */
-function wantedName(text: string, start: number, colon: number, wanted: readonly string[]): string | undefined {
-  const length = colon - start;
-  for (let index = 0; index < wanted.length; index++) {
-    const name = wanted[index] as string;
-    if (name.length === length && text.startsWith(name, start)) return name;
-  }
-  return undefined;
-}
-
 /**
  * The lines of a status text that `wanted` names, as name → value, the value without the blanks after the
  * colon (a Name's trailing blanks are its own). One pass, no split: canFork() and every scan read these files.
  * Every line must have a name before a colon; the others are only checked for that shape.
  */
-export function statusFields(text: string, wanted: readonly string[], path?: string): Map<string, string> {
+export function statusFields(text: string, wanted: FieldNames, path?: string): Map<string, string> {
   const fields = new Map<string, string>();
   let lineNumber = 0;
   for (let start = 0; start <= text.length; lineNumber++) {
@@ -50,11 +41,11 @@ export function statusFields(text: string, wanted: readonly string[], path?: str
     if (end > start) {
       const colon = text.indexOf(':', start);
       if (colon <= start || colon >= end) throw new ProcfsParseError(`unexpected line '${text.slice(start, end).slice(0, 80)}'`, path, lineNumber + 1);
-      const name = wantedName(text, start, colon, wanted);
-      if (name !== undefined) {
+      const index = fieldIndex(wanted, text, start, colon);
+      if (index >= 0) {
         let value = colon + 1;
         for (let code = text.charCodeAt(value); value < end && (code === 0x09 || code === 0x20); code = text.charCodeAt(++value));
-        fields.set(name, text.slice(value, end));
+        fields.set(wanted.names[index] as string, text.slice(value, end));
       }
     }
     start = end + 1;
@@ -62,7 +53,7 @@ export function statusFields(text: string, wanted: readonly string[], path?: str
   return fields;
 }
 
-const STATUS_FIELDS: readonly string[] = ['Name', 'Tgid', 'Uid', 'Threads', 'CapEff', 'VmSize'];
+const STATUS_FIELDS = fieldNames(['Name', 'Tgid', 'Uid', 'Threads', 'CapEff', 'VmSize']);
 
 /** Parses the text of /proc/PID/status. */
 export function parseStatus(text: string, path?: string): ProcessStatus {
