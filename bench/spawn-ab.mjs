@@ -8,7 +8,8 @@
 // Times /bin/true, stdio ignored, from the call to its exit: canfork's spawn (to 'exit') with this process's
 // environment and with options.env (this environment plus one variable, what a caller setting one variable
 // passes), and canfork's spawnSync; for the two spawn cases also the spawn() call alone, the time the event loop is
-// blocked. Prints one JSON object: per build and case the median and mean in µs and the sample count.
+// blocked. And canFork() of this process, which takes turns with the spawns the same way. Prints one JSON object: per
+// build and case the median and mean in µs and the sample count.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,9 @@ const cases = {
     const result = canfork.spawnSync('/bin/true', [], { stdio: 'ignore' });
     if (result.status !== 0) throw result.error ?? new Error(`spawnSync: status ${result.status}`);
   },
+  canFork: (canfork) => {
+    if (canfork.canFork().pid !== process.pid) throw new Error('canFork() answered for another process');
+  },
 };
 
 const samples = {};
@@ -72,6 +76,7 @@ const summary = (lists) => Object.fromEntries(Object.entries(lists).map(([key, l
 }]));
 process.stdout.write(`${JSON.stringify({
   other: path.resolve(otherRoot),
-  spawnToExitMicroseconds: summary(samples),
+  // spawn to exit for the spawn cases; the call to its return for canFork.
+  microseconds: summary(samples),
   spawnCallMicroseconds: summary(callSamples),
 }, null, 2)}\n`);

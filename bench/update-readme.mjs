@@ -75,8 +75,8 @@ How it measures:
   and waiting for one) and the whole process's user and system time (getrusage), whose excess over the thread is
   what the process's other threads add, for the same loops.
 - Before and after a change: \`node bench/spawn-ab.mjs <other checkout>\` loads that checkout's build beside this one
-  and alternates their spawns in one process, so that the machine's drift (larger, here, than a change of a few µs)
-  reaches both alike.
+  and alternates their spawns (and their canFork() calls) in one process, so that the machine's drift (larger, here,
+  than a change of a few µs) reaches both alike.
 - Each figure is the median with the p99 (nearest rank) and the sample count; \`latest.json\` keeps min and max too.
   The plots are log–log: points are medians, whiskers run from the minimum to the p99.
 ${conditions}

@@ -153,8 +153,9 @@ function unreadable(path: string, code: string, consequence: string): ForkWarnin
   return { cause: 'unreadable', message: `open ${code} ${path}: ${consequence}` };
 }
 
-// canFork()'s objects are built field by field, not as {...object, more}: Node 20's V8 copies that form on a slow
-// path, about 1 µs each (Node 24's in 20 ns), and an answer made several.
+// canFork()'s objects are built field by field, not as {...object, more}, which Node 20's V8 copies on a slow path
+// and Node 24's does not: an answer made several, and canFork() took 251 µs where it now takes 213 on Node 20, 226
+// against 224 on Node 24 (median, bench/spawn-ab.mjs, 49e5543 against 4c2790f).
 /** The memory rules' input for one process: the machine's numbers and its own, its VMAs not read yet. */
 function processMemoryInput(machine: MachineMemory, capSysAdmin: boolean, totalVmBytes: number | null): MemoryInput {
   return {
